@@ -1,0 +1,22 @@
+# Warning and sanitizer flags live in INTERFACE targets, linked per target.
+add_library(loa_warnings INTERFACE)
+add_library(loa::warnings ALIAS loa_warnings)
+target_compile_options(loa_warnings INTERFACE -Wall -Wextra -Wpedantic -Wshadow
+                       -Wnon-virtual-dtor -Wold-style-cast -Wcast-align -Wunused
+                       -Woverloaded-virtual -Wnull-dereference -Wimplicit-fallthrough)
+
+add_library(loa_sanitizers INTERFACE)
+add_library(loa::sanitizers ALIAS loa_sanitizers)
+if(LOA_ASAN)
+    target_compile_options(loa_sanitizers INTERFACE -fsanitize=address,undefined
+                           -fno-omit-frame-pointer)
+    target_link_options(loa_sanitizers INTERFACE -fsanitize=address,undefined)
+elseif(LOA_TSAN)
+    target_compile_options(loa_sanitizers INTERFACE -fsanitize=thread)
+    target_link_options(loa_sanitizers INTERFACE -fsanitize=thread)
+endif()
+
+# Every Loa target links this: warnings on, sanitizers as configured.
+add_library(loa_build INTERFACE)
+add_library(loa::build ALIAS loa_build)
+target_link_libraries(loa_build INTERFACE loa_warnings loa_sanitizers)
