@@ -11,6 +11,10 @@ if(LOA_ASAN)
     target_compile_options(loa_sanitizers INTERFACE -fsanitize=address,undefined
                            -fno-omit-frame-pointer)
     target_link_options(loa_sanitizers INTERFACE -fsanitize=address,undefined)
+elseif(LOA_FUZZ)
+    # Coverage instrumentation for libFuzzer in every library the fuzzers link.
+    target_compile_options(loa_sanitizers INTERFACE -fsanitize=fuzzer-no-link,address,undefined)
+    target_link_options(loa_sanitizers INTERFACE -fsanitize=address,undefined)
 elseif(LOA_TSAN)
     target_compile_options(loa_sanitizers INTERFACE -fsanitize=thread)
     target_link_options(loa_sanitizers INTERFACE -fsanitize=thread)
