@@ -30,7 +30,8 @@ void init(std::string_view program, std::string_view level) {
     } else {
         sinks.push_back(std::make_shared<spdlog::sinks::stderr_color_sink_mt>());
     }
-    auto logger = std::make_shared<spdlog::logger>(std::string{program}, sinks.begin(), sinks.end());
+    auto logger =
+        std::make_shared<spdlog::logger>(std::string{program}, sinks.begin(), sinks.end());
     logger->set_level(spdlog::level::from_str(std::string{level}));
     if (!under_systemd) {
         logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %n: %v");

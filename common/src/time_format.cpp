@@ -88,7 +88,8 @@ private:
 
 std::string format_utc(TimePoint t) {
     const auto ms = std::chrono::floor<std::chrono::milliseconds>(t);
-    const std::time_t secs = std::chrono::floor<std::chrono::seconds>(ms).time_since_epoch().count();
+    const std::time_t secs =
+        std::chrono::floor<std::chrono::seconds>(ms).time_since_epoch().count();
     std::tm tm{};
     ::gmtime_r(&secs, &tm);
     const auto frac = ms.time_since_epoch().count() % 1000;

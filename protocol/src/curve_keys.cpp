@@ -38,8 +38,8 @@ Result<CurveKeyPair> CurveKeyPair::from_secret(std::string_view secret_z85) {
 
 Result<std::array<std::uint8_t, 32>> decode_curve_key(std::string_view key_z85) {
     if (key_z85.size() != 40) {
-        return Error{fmt::format("a CURVE key is 40 Z85 characters, this one has {}",
-                                 key_z85.size())};
+        return Error{
+            fmt::format("a CURVE key is 40 Z85 characters, this one has {}", key_z85.size())};
     }
     std::array<std::uint8_t, 32> out{};
     const std::string text{key_z85};

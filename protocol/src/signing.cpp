@@ -30,8 +30,8 @@ SigningKeyPair SigningKeyPair::generate() {
 Result<SigningKeyPair> SigningKeyPair::from_secret(std::string_view secret_hex) {
     auto sec = from_hex(secret_hex);
     if (!sec || sec->size() != crypto_sign_SECRETKEYBYTES) {
-        return Error{fmt::format("a signing secret key is {} hex digits",
-                                 crypto_sign_SECRETKEYBYTES * 2)};
+        return Error{
+            fmt::format("a signing secret key is {} hex digits", crypto_sign_SECRETKEYBYTES * 2)};
     }
     ensure_sodium();
     std::array<std::uint8_t, crypto_sign_PUBLICKEYBYTES> pub{};
@@ -61,8 +61,7 @@ std::string sign(std::string_view message, const SigningKeyPair& keys) {
     return sig;
 }
 
-bool verify(std::string_view message, std::string_view signature,
-            std::string_view public_key_hex) {
+bool verify(std::string_view message, std::string_view signature, std::string_view public_key_hex) {
     ensure_sodium();
     const auto pub = from_hex(public_key_hex);
     if (!pub || pub->size() != crypto_sign_PUBLICKEYBYTES ||

@@ -26,9 +26,9 @@ TEST(TimeFormat, ParsesUtcOffsetAndZoneForms) {
 }
 
 TEST(TimeFormat, RejectsBadTimesNamingTheProblem) {
-    for (const char* bad : {"", "tomorrow", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z",
-                            "2026-11-27T25:00:00Z", "2026-11-27T10:00:00Zjunk",
-                            "2026-11-27T10:00:00+99:00"}) {
+    for (const char* bad :
+         {"", "tomorrow", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z", "2026-11-27T25:00:00Z",
+          "2026-11-27T10:00:00Zjunk", "2026-11-27T10:00:00+99:00"}) {
         const auto r = parse_time(bad);
         ASSERT_FALSE(r.ok()) << bad;
         EXPECT_NE(r.error().message.find("invalid time"), std::string::npos) << bad;

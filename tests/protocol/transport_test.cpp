@@ -69,8 +69,8 @@ TEST(Transport, RegisteredAgentIsAdmittedWithItsStationId) {
 TEST(Transport, UnknownKeyIsRefusedAndNothingArrives) {
     Server server;
     zmq::context_t ctx;
-    auto agent = make_agent_socket(ctx, CurveKeyPair::generate(), server.keys.public_key,
-                                   server.endpoint);
+    auto agent =
+        make_agent_socket(ctx, CurveKeyPair::generate(), server.keys.public_key, server.endpoint);
     // The DEALER does not queue before a handshake completes (ZMQ_IMMEDIATE), so the send may
     // block; send without waiting and watch the refusal counter instead.
     (void)agent.send(zmq::str_buffer("hello"), zmq::send_flags::dontwait);

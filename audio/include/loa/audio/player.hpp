@@ -48,12 +48,12 @@ public:
     struct Finished {
         std::uint64_t tag = 0;
         std::size_t slot = 0;
-        bool started = false;      // at least one frame was heard
-        bool completed = false;    // every frame up to end of stream was heard
-        TimePoint started_at{};    // when the first frame was heard (sample-accurate)
-        TimePoint ended_at{};      // when the frame after the last one would be heard
-        std::uint64_t frames = 0;  // frames heard
-        std::uint64_t underrun_frames = 0;  // silence inserted because the ring ran dry
+        bool started = false;                 // at least one frame was heard
+        bool completed = false;               // every frame up to end of stream was heard
+        TimePoint started_at{};               // when the first frame was heard (sample-accurate)
+        TimePoint ended_at{};                 // when the frame after the last one would be heard
+        std::uint64_t frames = 0;             // frames heard
+        std::uint64_t underrun_frames = 0;    // silence inserted because the ring ran dry
         std::int64_t start_error_frames = 0;  // frames late (>0) against the cued start
     };
     // Reports one finished slot and frees it; nullopt when none has finished.
@@ -63,7 +63,7 @@ public:
     void render(std::span<float> out, TimePoint first_frame_time) noexcept override;
 
     // --- any thread ---
-    std::uint64_t underruns() const;   // blocks in which a playing slot ran dry
+    std::uint64_t underruns() const;  // blocks in which a playing slot ran dry
     std::uint64_t blocks_rendered() const;
 
     struct Slot;

@@ -20,7 +20,7 @@ Status encode_ogg_opus(std::span<const float> pcm, const std::filesystem::path& 
                        int bitrate = 32000);
 
 struct TranscodeInfo {
-    std::uint64_t frames = 0;       // at 48 kHz
+    std::uint64_t frames = 0;  // at 48 kHz
     std::uint32_t duration_ms = 0;
 };
 

@@ -1,0 +1,277 @@
+#include "loa/audio/portaudio_output.hpp"
+
+#include "loa/audio/device_timeline.hpp"
+#include "loa/audio/format.hpp"
+#include "loa/audio/frame_time.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <portaudio.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cmath>
+#include <mutex>
+
+namespace loa::audio {
+
+namespace {
+
+// Pa_Initialize probes every device (slow) and is process-wide: one session is shared by every
+// user and ended (Pa_Terminate) when the last one lets go.
+class PaSession {
+public:
+    PaSession() = default;
+    PaSession(const PaSession&) = delete;
+    PaSession& operator=(const PaSession&) = delete;
+    ~PaSession() {
+        const std::lock_guard lock{mutex()};
+        Pa_Terminate();
+    }
+
+    static Result<std::shared_ptr<PaSession>> acquire() {
+        const std::lock_guard lock{mutex()};
+        if (auto session = current().lock()) {
+            return session;
+        }
+        if (const PaError err = Pa_Initialize(); err != paNoError) {
+            return Error{fmt::format("PortAudio: cannot initialise: {}", Pa_GetErrorText(err))};
+        }
+        auto session = std::make_shared<PaSession>();
+        current() = session;
+        return session;
+    }
+
+private:
+    static std::mutex& mutex() {
+        static std::mutex m;
+        return m;
+    }
+    static std::weak_ptr<PaSession>& current() {
+        static std::weak_ptr<PaSession> session;
+        return session;
+    }
+};
+
+std::string host_api_name(PaHostApiIndex index) {
+    const PaHostApiInfo* info = Pa_GetHostApiInfo(index);
+    return info != nullptr && info->name != nullptr ? info->name : "?";
+}
+
+// "host API / device name" for every output device (PortAudio initialised).
+std::vector<std::string> output_devices() {
+    std::vector<std::string> names;
+    const PaDeviceIndex count = Pa_GetDeviceCount();
+    for (PaDeviceIndex i = 0; i < count; ++i) {
+        const PaDeviceInfo* info = Pa_GetDeviceInfo(i);
+        if (info != nullptr && info->maxOutputChannels > 0) {
+            names.push_back(host_api_name(info->hostApi) + " / " + info->name);
+        }
+    }
+    return names;
+}
+
+std::string devices_text() {
+    const auto names = output_devices();
+    if (names.empty()) {
+        return "PortAudio found no output device";
+    }
+    return fmt::format("output devices: {}", fmt::join(names, ", "));
+}
+
+Duration seconds(double s) {
+    return Duration{static_cast<std::int64_t>(std::llround(s * 1e9))};
+}
+
+}  // namespace
+
+struct PortAudioOutput::Impl {
+    Impl(std::shared_ptr<PaSession> s, const IClock& c) : session{std::move(s)}, clock{c} {}
+
+    static int callback(const void* input, void* output, unsigned long frame_count,
+                        const PaStreamCallbackTimeInfo* time_info, PaStreamCallbackFlags flags,
+                        void* user) noexcept;
+
+    std::shared_ptr<PaSession> session;  // declared first: PortAudio outlives the stream
+    const IClock& clock;
+    PaStream* stream = nullptr;
+    std::string host_api;
+    std::string device;
+    bool running = false;
+
+    // Set by start() while the stream is stopped, before `source` is published.
+    TimePoint anchor_wall{};
+    double anchor_stream = 0.0;
+    double output_latency = 0.0;
+
+    DeviceTimeline timeline;  // the callback's own
+
+    std::atomic<IRenderSource*> source{nullptr};
+    std::atomic<std::uint64_t> frames{0};
+    std::atomic<std::uint64_t> device_underflows{0};
+};
+
+// PortAudio's real-time callback: no allocation, lock, log or I/O.
+int PortAudioOutput::Impl::callback(const void* /*input*/, void* output, unsigned long frame_count,
+                                    const PaStreamCallbackTimeInfo* time_info,
+                                    PaStreamCallbackFlags flags, void* user) noexcept {
+    Impl& d = *static_cast<Impl*>(user);
+    const std::span<float> out{static_cast<float*>(output), frame_count};
+    IRenderSource* src = d.source.load(std::memory_order_acquire);
+    const std::uint64_t done = d.frames.load(std::memory_order_relaxed);
+    if (src == nullptr) {
+        std::fill(out.begin(), out.end(), 0.0F);
+    } else {
+        // When out[0] reaches the DAC, in stream time; some host APIs leave it 0.
+        double dac = time_info != nullptr ? time_info->outputBufferDacTime : 0.0;
+        if (dac == 0.0 && time_info != nullptr && time_info->currentTime != 0.0) {
+            dac = time_info->currentTime + d.output_latency;
+        }
+        const TimePoint reported = dac != 0.0
+                                       ? d.anchor_wall + seconds(dac - d.anchor_stream)
+                                       : d.anchor_wall + seconds(d.output_latency) +
+                                             frames_to_duration(static_cast<std::int64_t>(done));
+        src->render(out, d.timeline.next(reported, frame_count));
+    }
+    d.frames.store(done + frame_count, std::memory_order_relaxed);
+    if ((flags & paOutputUnderflow) != 0) {
+        d.device_underflows.fetch_add(1, std::memory_order_relaxed);
+    }
+    return paContinue;
+}
+
+Result<std::unique_ptr<PortAudioOutput>> PortAudioOutput::open(const std::string& device,
+                                                               const std::string& host_api,
+                                                               const IClock& clock) {
+    auto session = PaSession::acquire();
+    if (!session) {
+        return session.error();
+    }
+
+    PaHostApiIndex api = -1;
+    if (!host_api.empty()) {
+        std::vector<std::string> apis;
+        for (PaHostApiIndex i = 0; i < Pa_GetHostApiCount(); ++i) {
+            apis.push_back(host_api_name(i));
+            if (apis.back() == host_api) {
+                api = i;
+            }
+        }
+        if (api < 0) {
+            return Error{fmt::format("PortAudio: no host API \"{}\" (host APIs: {}); {}", host_api,
+                                     fmt::join(apis, ", "), devices_text())};
+        }
+    }
+
+    PaDeviceIndex index = paNoDevice;
+    if (device == "default") {
+        index = api < 0 ? Pa_GetDefaultOutputDevice() : Pa_GetHostApiInfo(api)->defaultOutputDevice;
+    } else {
+        for (PaDeviceIndex i = 0; i < Pa_GetDeviceCount(); ++i) {
+            const PaDeviceInfo* info = Pa_GetDeviceInfo(i);
+            if (info != nullptr && info->maxOutputChannels > 0 && device == info->name &&
+                (api < 0 || info->hostApi == api)) {
+                index = i;
+                break;
+            }
+        }
+    }
+    const PaDeviceInfo* info = index == paNoDevice ? nullptr : Pa_GetDeviceInfo(index);
+    if (info == nullptr || info->maxOutputChannels <= 0) {
+        return Error{fmt::format("PortAudio: no output device \"{}\"{}; {}", device,
+                                 host_api.empty() ? "" : " on host API \"" + host_api + "\"",
+                                 devices_text())};
+    }
+
+    auto impl = std::make_unique<Impl>(std::move(*session), clock);
+    impl->host_api = host_api_name(info->hostApi);
+    impl->device = info->name;
+
+    PaStreamParameters params{};
+    params.device = index;
+    params.channelCount = kChannels;
+    params.sampleFormat = paFloat32;
+    params.suggestedLatency = info->defaultHighOutputLatency;
+    params.hostApiSpecificStreamInfo = nullptr;
+    if (const PaError err = Pa_IsFormatSupported(nullptr, &params, kSampleRate);
+        err != paFormatIsSupported) {
+        return Error{fmt::format("PortAudio: {} / {} cannot play 48 kHz mono float: {}",
+                                 impl->host_api, impl->device, Pa_GetErrorText(err))};
+    }
+    if (const PaError err = Pa_OpenStream(&impl->stream, nullptr, &params, kSampleRate,
+                                          paFramesPerBufferUnspecified, paClipOff | paDitherOff,
+                                          &Impl::callback, impl.get());
+        err != paNoError) {
+        impl->stream = nullptr;
+        return Error{fmt::format("PortAudio: cannot open {} / {}: {}", impl->host_api, impl->device,
+                                 Pa_GetErrorText(err))};
+    }
+    if (const PaStreamInfo* stream_info = Pa_GetStreamInfo(impl->stream); stream_info != nullptr) {
+        impl->output_latency = stream_info->outputLatency;
+    }
+    spdlog::info("audio output {} / {} open, 48 kHz mono, output latency {:.1f} ms", impl->host_api,
+                 impl->device, impl->output_latency * 1000.0);
+    // The constructor is private, so std::make_unique cannot reach it; ownership is immediate.
+    return std::unique_ptr<PortAudioOutput>{new PortAudioOutput(std::move(impl))};
+}
+
+std::vector<std::string> PortAudioOutput::list_devices() {
+    auto session = PaSession::acquire();
+    if (!session) {
+        return {};
+    }
+    return output_devices();
+}
+
+PortAudioOutput::PortAudioOutput(std::unique_ptr<Impl> impl) : impl_{std::move(impl)} {}
+
+PortAudioOutput::~PortAudioOutput() {
+    stop();
+    if (impl_->stream != nullptr) {
+        Pa_CloseStream(impl_->stream);
+        impl_->stream = nullptr;
+    }
+}
+
+Status PortAudioOutput::start(IRenderSource& source) {
+    Impl& d = *impl_;
+    if (d.running) {
+        return Error{fmt::format("{} is already running", describe())};
+    }
+    // One mapping from stream time to the wall clock, taken while no callback runs.
+    d.anchor_wall = d.clock.now();
+    d.anchor_stream = Pa_GetStreamTime(d.stream);
+    d.timeline.reset();
+    d.frames.store(0, std::memory_order_relaxed);
+    d.source.store(&source, std::memory_order_release);
+    if (const PaError err = Pa_StartStream(d.stream); err != paNoError) {
+        d.source.store(nullptr, std::memory_order_release);
+        return Error{
+            fmt::format("PortAudio: cannot start {}: {}", describe(), Pa_GetErrorText(err))};
+    }
+    d.running = true;
+    return Status::success();
+}
+
+void PortAudioOutput::stop() {
+    Impl& d = *impl_;
+    if (!d.running) {
+        return;
+    }
+    if (const PaError err = Pa_StopStream(d.stream); err != paNoError) {
+        spdlog::warn("PortAudio: stopping {}: {}", describe(), Pa_GetErrorText(err));
+        Pa_AbortStream(d.stream);
+    }
+    d.source.store(nullptr, std::memory_order_release);
+    d.running = false;
+}
+
+std::uint64_t PortAudioOutput::frames_rendered() const {
+    return impl_->frames.load(std::memory_order_relaxed);
+}
+
+std::string PortAudioOutput::describe() const {
+    return "portaudio:" + impl_->host_api + "/" + impl_->device;
+}
+
+}  // namespace loa::audio
