@@ -11,7 +11,7 @@ namespace loa::config {
 // A config file that cannot be used. what() names the file, the key and what is wrong:
 // "/etc/loa/agent.toml: audio.output: must be \"portaudio\" or \"file\", not \"alsa\"".
 class ConfigError : public std::runtime_error {
-  public:
+public:
     using std::runtime_error::runtime_error;
 };
 

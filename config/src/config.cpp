@@ -1,0 +1,392 @@
+#include "loa/config/config.hpp"
+
+#include "loa/common/logging.hpp"
+#include "loa/protocol/signing.hpp"
+#include "loa/transport/curve_keys.hpp"
+#include "toml_reader.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <system_error>
+
+namespace loa::config {
+namespace {
+
+constexpr std::int64_t kMaxHeartbeatS = 3600;
+constexpr std::int64_t kMaxHorizonHours = std::int64_t{24} * 31;
+
+std::string read_file(const std::filesystem::path& path) {
+    const auto fail = [&](int error) {
+        return ConfigError{fmt::format("{}: cannot read: {}", path.string(),
+                                       std::generic_category().message(error))};
+    };
+    errno = 0;
+    const std::unique_ptr<std::FILE, int (*)(std::FILE*)> file{std::fopen(path.c_str(), "rb"),
+                                                               &std::fclose};
+    if (!file) {
+        throw fail(errno);
+    }
+    std::string text;
+    std::array<char, 8192> buffer{};
+    while (true) {
+        const std::size_t n = std::fread(buffer.data(), 1, buffer.size(), file.get());
+        text.append(buffer.data(), n);
+        if (n < buffer.size()) {
+            break;
+        }
+    }
+    if (std::ferror(file.get()) != 0) {
+        throw fail(errno != 0 ? errno : EIO);
+    }
+    return text;
+}
+
+bool all_digits(std::string_view s) {
+    return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
+}
+
+// Checks "host:port" (an IPv6 host in brackets). `wildcard_port` allows "*" (ZeroMQ binds an
+// ephemeral port); `min_port` is 0 for listening, 1 for dialling. Returns what is wrong.
+std::optional<std::string> check_host_port(std::string_view text, bool wildcard_port,
+                                           int min_port) {
+    const auto colon = text.rfind(':');
+    if (colon == std::string_view::npos) {
+        return std::string{"has no port: use host:port"};
+    }
+    const auto host = text.substr(0, colon);
+    const auto port = text.substr(colon + 1);
+    if (host.empty() || host == "[]") {
+        return std::string{"has no host: use host:port"};
+    }
+    if (host.front() == '[' && host.back() != ']') {
+        return std::string{"has an unclosed '[' around the host"};
+    }
+    if (wildcard_port && port == "*") {
+        return std::nullopt;
+    }
+    const int number = all_digits(port) && port.size() <= 5 ? std::stoi(std::string{port}) : -1;
+    if (number < min_port || number > 65535) {
+        return fmt::format("the port must be a number from {} to 65535, not '{}'", min_port, port);
+    }
+    return std::nullopt;
+}
+
+void check_listen(const TomlReader& reader, std::string_view section, std::string_view key,
+                  const std::string& value) {
+    if (auto what = check_host_port(value, false, 0)) {
+        reader.fail(section, key, fmt::format("'{}' {}, e.g. 127.0.0.1:8640", value, *what));
+    }
+}
+
+// A ZeroMQ TCP endpoint; `bind` for a listening socket (a "*" port is allowed).
+void check_endpoint(const TomlReader& reader, std::string_view section, std::string_view key,
+                    const std::string& value, bool bind) {
+    constexpr std::string_view kScheme = "tcp://";
+    if (!value.starts_with(kScheme)) {
+        reader.fail(section, key,
+                    fmt::format("must be a ZeroMQ endpoint starting with tcp://, not '{}'", value));
+    }
+    const auto rest = std::string_view{value}.substr(kScheme.size());
+    if (auto what = check_host_port(rest, bind, bind ? 0 : 1)) {
+        reader.fail(section, key,
+                    fmt::format("'{}' {}, e.g. tcp://{}:8641", value, *what,
+                                bind ? "0.0.0.0" : "scheduler.example.org"));
+    }
+    if (!bind && rest.starts_with("*:")) {
+        reader.fail(section, key, fmt::format("'{}' names no host to dial", value));
+    }
+}
+
+// True when `zone` names a zone file in the system's time zone database.
+bool known_zone(std::string_view zone) {
+    if (zone.empty() || zone.front() == '/' || zone.find("..") != std::string_view::npos) {
+        return false;
+    }
+    const auto file = std::filesystem::path{"/usr/share/zoneinfo"} / zone;
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(file, ec)) {
+        return false;
+    }
+    std::ifstream in{file, std::ios::binary};
+    std::array<char, 4> magic{};
+    in.read(magic.data(), magic.size());
+    return in && std::string_view{magic.data(), magic.size()} == "TZif";
+}
+
+bool valid_station_id(std::string_view id) {
+    if (id.empty() || id.size() > 64) {
+        return false;
+    }
+    return std::all_of(id.begin(), id.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '-' || c == '_' || c == '.';
+    });
+}
+
+std::filesystem::path read_state_dir(const TomlReader& reader, std::filesystem::path fallback) {
+    if (auto dir = reader.string("store", "state_dir")) {
+        if (dir->empty()) {
+            reader.fail("store", "state_dir", "must not be empty");
+        }
+        return *dir;
+    }
+    return fallback;
+}
+
+std::string read_log_level(const TomlReader& reader, std::string fallback) {
+    if (auto level = reader.string("log", "level")) {
+        if (!loa::log::valid_level(*level)) {
+            reader.fail("log", "level",
+                        fmt::format("must be trace, debug, info, warn, error, critical or off, "
+                                    "not \"{}\"",
+                                    *level));
+        }
+        return *level;
+    }
+    return fallback;
+}
+
+std::chrono::seconds read_heartbeat(const TomlReader& reader, std::chrono::seconds fallback) {
+    if (auto s = reader.integer_in("link", "heartbeat_interval_s", 1, kMaxHeartbeatS)) {
+        return std::chrono::seconds{*s};
+    }
+    return fallback;
+}
+
+// A TOML basic string: quotes, backslashes and control characters escaped, UTF-8 kept.
+std::string quote(std::string_view text) {
+    std::string out = "\"";
+    for (const char c : text) {
+        switch (c) {
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
+            default:
+                if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+                    out += fmt::format("\\u{:04X}", static_cast<unsigned char>(c));
+                } else {
+                    out += c;
+                }
+        }
+    }
+    out += '"';
+    return out;
+}
+
+}  // namespace
+
+SchedulerConfig parse_scheduler_config(std::string_view toml, const std::string& origin) {
+    const TomlReader reader{toml,
+                            origin,
+                            {{"store", {"state_dir"}},
+                             {"api", {"listen"}},
+                             {"link", {"listen", "public_endpoint", "heartbeat_interval_s"}},
+                             {"schedule", {"horizon_hours", "time_zone"}},
+                             {"log", {"level"}}}};
+    SchedulerConfig config;
+    config.state_dir = read_state_dir(reader, config.state_dir);
+    if (auto listen = reader.string("api", "listen")) {
+        check_listen(reader, "api", "listen", *listen);
+        config.api_listen = *listen;
+    }
+    if (auto listen = reader.string("link", "listen")) {
+        check_endpoint(reader, "link", "listen", *listen, true);
+        config.link_listen = *listen;
+    }
+    if (auto endpoint = reader.string("link", "public_endpoint")) {
+        check_endpoint(reader, "link", "public_endpoint", *endpoint, false);
+        config.link_public_endpoint = *endpoint;
+    }
+    config.heartbeat_interval = read_heartbeat(reader, config.heartbeat_interval);
+    if (auto hours = reader.integer_in("schedule", "horizon_hours", 1, kMaxHorizonHours)) {
+        config.horizon = std::chrono::hours{*hours};
+    }
+    if (auto zone = reader.string("schedule", "time_zone")) {
+        if (!known_zone(*zone)) {
+            reader.fail("schedule", "time_zone",
+                        fmt::format("unknown time zone \"{}\" (an IANA name such as "
+                                    "Asia/Ho_Chi_Minh, found under /usr/share/zoneinfo)",
+                                    *zone));
+        }
+        config.time_zone = *zone;
+    }
+    config.log_level = read_log_level(reader, config.log_level);
+    return config;
+}
+
+AgentConfig parse_agent_config(std::string_view toml, const std::string& origin) {
+    const TomlReader reader{toml,
+                            origin,
+                            {{"store", {"state_dir"}},
+                             {"station", {"id"}},
+                             {"scheduler", {"endpoint", "public_key", "signing_key"}},
+                             {"keys", {"secret_key"}},
+                             {"link", {"heartbeat_interval_s"}},
+                             {"audio", {"output", "device", "host_api", "file"}},
+                             {"log", {"level"}}}};
+    AgentConfig config;
+    config.state_dir = read_state_dir(reader, config.state_dir);
+    if (auto id = reader.string("station", "id")) {
+        if (!valid_station_id(*id)) {
+            reader.fail("station", "id",
+                        fmt::format("\"{}\" is not a station id (1 to 64 letters, digits, '-', "
+                                    "'_' or '.')",
+                                    *id));
+        }
+        config.station_id = *id;
+    }
+    if (auto endpoint = reader.string("scheduler", "endpoint")) {
+        check_endpoint(reader, "scheduler", "endpoint", *endpoint, false);
+        config.scheduler_endpoint = *endpoint;
+    }
+    if (auto key = reader.string("scheduler", "public_key")) {
+        if (auto status = loa::transport::check_curve_key(*key, "not valid"); !status) {
+            reader.fail("scheduler", "public_key", status.message());
+        }
+        config.scheduler_public_key = *key;
+    } else {
+        reader.fail("scheduler", "public_key",
+                    "missing: the scheduler's CURVE public key (Z85) is required; "
+                    "GET /api/v1/link shows it");
+    }
+    if (auto key = reader.string("scheduler", "signing_key")) {
+        if (auto status = loa::protocol::check_signing_public_key(*key, "not valid"); !status) {
+            reader.fail("scheduler", "signing_key", status.message());
+        }
+        config.scheduler_signing_key = *key;
+    } else {
+        reader.fail("scheduler", "signing_key",
+                    "missing: the scheduler's Ed25519 signing key (hex) is required; "
+                    "GET /api/v1/link shows it");
+    }
+    if (auto key = reader.string("keys", "secret_key")) {
+        if (auto status = loa::transport::check_curve_key(*key, "not valid"); !status) {
+            reader.fail("keys", "secret_key", status.message());
+        }
+        config.secret_key = *key;
+    }
+    config.heartbeat_interval = read_heartbeat(reader, config.heartbeat_interval);
+    if (auto output = reader.string("audio", "output")) {
+        if (*output == "portaudio") {
+            config.output = OutputKind::portaudio;
+        } else if (*output == "file") {
+            config.output = OutputKind::file;
+        } else {
+            reader.fail("audio", "output",
+                        fmt::format(R"(must be "portaudio" or "file", not "{}")", *output));
+        }
+    }
+    if (auto device = reader.string("audio", "device")) {
+        if (device->empty()) {
+            reader.fail("audio", "device",
+                        "must not be empty (\"default\" is the system's default device)");
+        }
+        config.device = *device;
+    }
+    if (auto host_api = reader.string("audio", "host_api")) {
+        config.host_api = *host_api;
+    }
+    if (auto file = reader.string("audio", "file")) {
+        if (file->empty()) {
+            reader.fail("audio", "file", "must not be empty");
+        }
+        config.output_file = *file;
+    }
+    if (config.output == OutputKind::file && config.output_file.empty()) {
+        reader.fail("audio", "file", "missing: required when audio.output = \"file\"");
+    }
+    config.log_level = read_log_level(reader, config.log_level);
+    return config;
+}
+
+SchedulerConfig load_scheduler_config(const std::filesystem::path& path) {
+    return parse_scheduler_config(read_file(path), path.string());
+}
+
+AgentConfig load_agent_config(const std::filesystem::path& path) {
+    return parse_agent_config(read_file(path), path.string());
+}
+
+std::string render_agent_config(const AgentConfig& config) {
+    std::string out;
+    const auto line = [&out](std::string_view text) {
+        out += text;
+        out += '\n';
+    };
+    const auto key = [&out](std::string_view name, std::string_view value) {
+        out += fmt::format("{} = {}\n", name, quote(value));
+    };
+    line("# Loa station agent configuration. Keep this file private: it holds the agent's");
+    line("# secret key (chmod 600, owned by the loa user).");
+    line("");
+    line("[store]");
+    line("# Where the agent keeps its timeline, asset cache and outbox.");
+    key("state_dir", config.state_dir.string());
+    line("");
+    line("[station]");
+    line("# This station's id at the scheduler.");
+    if (config.station_id.empty()) {
+        line("# id = \"30280\"");
+    } else {
+        key("id", config.station_id);
+    }
+    line("");
+    line("[scheduler]");
+    line("# The scheduler's ZeroMQ endpoint, its CURVE public key (Z85) and the Ed25519 key");
+    line("# (hex) that signs timelines. The agent plays nothing that key did not sign.");
+    key("endpoint", config.scheduler_endpoint);
+    key("public_key", config.scheduler_public_key);
+    key("signing_key", config.scheduler_signing_key);
+    line("");
+    line("[keys]");
+    line("# This agent's CURVE secret key (Z85). Without it the agent makes one on first start");
+    line("# and keeps it in <state_dir>/agent.key.");
+    if (config.secret_key.empty()) {
+        line("# secret_key = \"\"");
+    } else {
+        key("secret_key", config.secret_key);
+    }
+    line("");
+    line("[link]");
+    line("# Seconds between heartbeats to the scheduler (1 to 3600).");
+    out += fmt::format("heartbeat_interval_s = {}\n", config.heartbeat_interval.count());
+    line("");
+    line("[audio]");
+    line(R"(# "portaudio" plays to a sound device; "file" writes the audio to `file`.)");
+    key("output", config.output == OutputKind::file ? "file" : "portaudio");
+    line(R"(# PortAudio device and host API names ("default" and "" take the system's).)");
+    key("device", config.device);
+    key("host_api", config.host_api);
+    if (config.output_file.empty()) {
+        line("# file = \"/var/lib/loa/air.wav\"");
+    } else {
+        key("file", config.output_file.string());
+    }
+    line("");
+    line("[log]");
+    line("# trace, debug, info, warn, error, critical or off.");
+    key("level", config.log_level);
+    return out;
+}
+
+}  // namespace loa::config

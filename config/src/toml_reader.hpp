@@ -1,0 +1,49 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <toml++/toml.h>
+
+namespace loa::config {
+
+// One [section] of a config file and the keys it may hold.
+struct SectionSchema {
+    std::string_view name;
+    std::vector<std::string_view> keys;
+};
+
+// Parses a TOML document and reads typed values from it, turning every problem into a
+// ConfigError that names the file and the key. The constructor rejects syntax errors and any
+// section or key the schema does not list, so a misspelt key never goes unnoticed.
+// Not thread-safe; used by one thread while a config is read.
+class TomlReader {
+public:
+    TomlReader(std::string_view toml, std::string origin, std::vector<SectionSchema> schema);
+
+    // The value of `section.key`, or nothing when the key is absent. Throws ConfigError when the
+    // value has another type.
+    std::optional<std::string> string(std::string_view section, std::string_view key) const;
+    std::optional<std::int64_t> integer(std::string_view section, std::string_view key) const;
+
+    // An integer that must lie in [min, max].
+    std::optional<std::int64_t> integer_in(std::string_view section, std::string_view key,
+                                           std::int64_t min, std::int64_t max) const;
+
+    // Throws ConfigError "<origin>: <section>.<key>: <what>".
+    [[noreturn]] void fail(std::string_view section, std::string_view key,
+                           std::string_view what) const;
+
+private:
+    const toml::node* find(std::string_view section, std::string_view key) const;
+    void check_known_keys() const;
+
+    std::string origin_;
+    std::vector<SectionSchema> schema_;
+    toml::table root_;
+};
+
+}  // namespace loa::config

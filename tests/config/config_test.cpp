@@ -1,0 +1,343 @@
+#include "loa/config/config.hpp"
+
+#include "loa/protocol/signing.hpp"
+#include "loa/transport/curve_keys.hpp"
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+#include <fstream>
+#include <string>
+
+using loa::config::AgentConfig;
+using loa::config::ConfigError;
+using loa::config::OutputKind;
+using loa::config::SchedulerConfig;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string kCurvePublic = "ZS}<4[O!6RB*#aar[@H4cF:}D8Qqo]=PK{KBZl!9";
+const std::string kCurveSecret = "9YrxLae<Xs@%OrUK3zk/BeiqY6p3o({HGWwo?&Uc";
+const std::string kSigning = "6515356b7b4e2bcc6339c6f87326fb4b691411703a2e70fdb9a36a723ecc08a7";
+
+// The two keys an agent config cannot do without.
+std::string required_agent_keys() {
+    return "[scheduler]\npublic_key = \"" + kCurvePublic + "\"\nsigning_key = \"" + kSigning +
+           "\"\n";
+}
+
+// The message of the ConfigError `f` throws; fails the test when it throws none.
+template <class F>
+std::string error_of(F&& f) {
+    try {
+        f();
+    } catch (const ConfigError& e) {
+        return e.what();
+    }
+    ADD_FAILURE() << "no ConfigError thrown";
+    return {};
+}
+
+std::string scheduler_error(const std::string& toml) {
+    return error_of([&] { (void)loa::config::parse_scheduler_config(toml, "sched.toml"); });
+}
+
+std::string agent_error(const std::string& toml) {
+    return error_of([&] { (void)loa::config::parse_agent_config(toml, "agent.toml"); });
+}
+
+// A scratch directory removed at the end of the test.
+class TempDir {
+public:
+    TempDir() {
+        std::string pattern = (std::filesystem::temp_directory_path() / "loa-config-XXXXXX");
+        path_ = ::mkdtemp(pattern.data());
+    }
+    ~TempDir() { std::filesystem::remove_all(path_); }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const std::filesystem::path& path() const { return path_; }
+
+private:
+    std::filesystem::path path_;
+};
+
+}  // namespace
+
+TEST(SchedulerConfig, ReadsEveryKey) {
+    const auto config = loa::config::parse_scheduler_config(R"(
+[store]
+state_dir = "/srv/loa"
+[api]
+listen = "0.0.0.0:9000"
+[link]
+listen = "tcp://*:9001"
+public_endpoint = "tcp://loa.angiang.example:9001"
+heartbeat_interval_s = 30
+[schedule]
+horizon_hours = 48
+time_zone = "Europe/Paris"
+[log]
+level = "debug"
+)",
+                                                            "sched.toml");
+    EXPECT_EQ(config.state_dir, "/srv/loa");
+    EXPECT_EQ(config.api_listen, "0.0.0.0:9000");
+    EXPECT_EQ(config.link_listen, "tcp://*:9001");
+    EXPECT_EQ(config.link_public_endpoint, "tcp://loa.angiang.example:9001");
+    EXPECT_EQ(config.heartbeat_interval, 30s);
+    EXPECT_EQ(config.horizon, 48h);
+    EXPECT_EQ(config.time_zone, "Europe/Paris");
+    EXPECT_EQ(config.log_level, "debug");
+}
+
+TEST(SchedulerConfig, AbsentKeysKeepTheirDefaults) {
+    EXPECT_EQ(loa::config::parse_scheduler_config("", "sched.toml"), SchedulerConfig{});
+    const auto config =
+        loa::config::parse_scheduler_config("[link]\nheartbeat_interval_s = 5\n", "sched.toml");
+    SchedulerConfig expected;
+    expected.heartbeat_interval = 5s;
+    EXPECT_EQ(config, expected);
+}
+
+TEST(SchedulerConfig, AcceptsIpv6AndEphemeralPorts) {
+    const auto config = loa::config::parse_scheduler_config(
+        "[api]\nlisten = \"[::1]:0\"\n[link]\nlisten = \"tcp://127.0.0.1:*\"\n", "sched.toml");
+    EXPECT_EQ(config.api_listen, "[::1]:0");
+    EXPECT_EQ(config.link_listen, "tcp://127.0.0.1:*");
+}
+
+TEST(SchedulerConfig, BadValuesNameFileAndKey) {
+    struct Case {
+        std::string toml;
+        std::string expected;
+    };
+    const Case cases[] = {
+        {"[store]\nstate_dir = \"\"", "sched.toml: store.state_dir: must not be empty"},
+        {"[store]\nstate_dir = 5", "sched.toml: store.state_dir: must be a string, not an integer"},
+        {"[api]\nlisten = \"localhost\"", "sched.toml: api.listen: 'localhost' has no port"},
+        {"[api]\nlisten = \":8640\"", "sched.toml: api.listen: ':8640' has no host"},
+        {"[api]\nlisten = \"h:65536\"",
+         "sched.toml: api.listen: 'h:65536' the port must be a number from 0 to 65535"},
+        {"[api]\nlisten = \"h:80x\"", "sched.toml: api.listen: 'h:80x' the port must be"},
+        {"[api]\nlisten = \"h:*\"", "sched.toml: api.listen: 'h:*' the port must be"},
+        {"[link]\nlisten = \"udp://0.0.0.0:1\"",
+         "sched.toml: link.listen: must be a ZeroMQ endpoint starting with tcp://"},
+        {"[link]\npublic_endpoint = \"tcp://h:*\"",
+         "sched.toml: link.public_endpoint: 'tcp://h:*' the port must be a number from 1"},
+        {"[link]\npublic_endpoint = \"tcp://h:0\"", "sched.toml: link.public_endpoint:"},
+        {"[link]\npublic_endpoint = \"h:1\"", "sched.toml: link.public_endpoint: must be a ZeroMQ"},
+        {"[link]\nheartbeat_interval_s = 0",
+         "sched.toml: link.heartbeat_interval_s: must be between 1 and 3600, not 0"},
+        {"[link]\nheartbeat_interval_s = 3601", "link.heartbeat_interval_s: must be between"},
+        {"[link]\nheartbeat_interval_s = \"10\"",
+         "sched.toml: link.heartbeat_interval_s: must be an integer, not a string"},
+        {"[link]\nheartbeat_interval_s = 1.5",
+         "link.heartbeat_interval_s: must be an integer, not a floating-point number"},
+        {"[schedule]\nhorizon_hours = 745",
+         "sched.toml: schedule.horizon_hours: must be between 1 and 744, not 745"},
+        {"[schedule]\nhorizon_hours = true",
+         "schedule.horizon_hours: must be an integer, not a "
+         "boolean"},
+        {"[schedule]\ntime_zone = \"Mars/Olympus\"",
+         "sched.toml: schedule.time_zone: unknown time zone \"Mars/Olympus\""},
+        {"[schedule]\ntime_zone = \"Asia\"", "schedule.time_zone: unknown time zone \"Asia\""},
+        {"[schedule]\ntime_zone = \"../../../etc/passwd\"", "schedule.time_zone: unknown time"},
+        {"[schedule]\ntime_zone = \"zone.tab\"", "schedule.time_zone: unknown time zone"},
+        {"[log]\nlevel = \"loud\"",
+         "sched.toml: log.level: must be trace, debug, info, warn, error, critical or off, not "
+         "\"loud\""},
+    };
+    for (const auto& c : cases) {
+        EXPECT_NE(scheduler_error(c.toml).find(c.expected), std::string::npos)
+            << c.toml << "\n  gave: " << scheduler_error(c.toml);
+        EXPECT_EQ(scheduler_error(c.toml).rfind("sched.toml: ", 0), 0U) << c.toml;
+    }
+}
+
+TEST(SchedulerConfig, UnknownSectionsAndKeysAreErrors) {
+    EXPECT_EQ(scheduler_error("[api]\nlisen = \"h:1\""),
+              "sched.toml: unknown key 'api.lisen' (did you mean 'listen'?) (keys in [api]: "
+              "listen)");
+    EXPECT_EQ(scheduler_error("[shedule]\nhorizon_hours = 1"),
+              "sched.toml: unknown section '[shedule]' (did you mean 'schedule'?) (sections: "
+              "store, api, link, schedule, log)");
+    EXPECT_NE(scheduler_error("state_dir = \"/x\"").find("unknown key 'state_dir'"),
+              std::string::npos);
+    EXPECT_EQ(scheduler_error("api = 5"),
+              "sched.toml: api: must be a table ([api]), not an "
+              "integer");
+    EXPECT_NE(scheduler_error("[api.extra]\nx = 1").find("unknown key 'api.extra'"),
+              std::string::npos);
+}
+
+TEST(SchedulerConfig, SyntaxErrorsNameFileAndLine) {
+    const auto message = scheduler_error("[store]\nstate_dir = \"/x\"\nlisten = = 3\n");
+    EXPECT_EQ(message.rfind("sched.toml:3: ", 0), 0U) << message;
+    EXPECT_GT(message.size(), std::string{"sched.toml:3: "}.size());
+    const auto unterminated = scheduler_error("\n\n\n[api]\nlisten = \"127.0.0.1:1\n");
+    EXPECT_EQ(unterminated.rfind("sched.toml:5: ", 0), 0U) << unterminated;
+    const auto duplicate = scheduler_error("[log]\nlevel = \"info\"\nlevel = \"debug\"\n");
+    EXPECT_EQ(duplicate.rfind("sched.toml:3: ", 0), 0U) << duplicate;
+}
+
+TEST(AgentConfig, RequiredKeysAloneGiveDefaults) {
+    const auto config = loa::config::parse_agent_config(required_agent_keys(), "agent.toml");
+    AgentConfig expected;
+    expected.scheduler_public_key = kCurvePublic;
+    expected.scheduler_signing_key = kSigning;
+    EXPECT_EQ(config, expected);
+    EXPECT_EQ(config.output, OutputKind::portaudio);
+    EXPECT_EQ(config.device, "default");
+    EXPECT_TRUE(config.secret_key.empty());
+}
+
+TEST(AgentConfig, ReadsEveryKey) {
+    const auto config = loa::config::parse_agent_config(
+        "[store]\nstate_dir = \"/srv/agent\"\n[station]\nid = \"30280\"\n" + required_agent_keys() +
+            "endpoint = \"tcp://10.0.0.1:7000\"\n[keys]\nsecret_key = \"" + kCurveSecret +
+            "\"\n[link]\nheartbeat_interval_s = 3600\n[audio]\noutput = \"file\"\n"
+            "device = \"hw:1\"\nhost_api = \"ALSA\"\nfile = \"/tmp/air.wav\"\n"
+            "[log]\nlevel = \"warn\"\n",
+        "agent.toml");
+    EXPECT_EQ(config.state_dir, "/srv/agent");
+    EXPECT_EQ(config.station_id, "30280");
+    EXPECT_EQ(config.scheduler_endpoint, "tcp://10.0.0.1:7000");
+    EXPECT_EQ(config.scheduler_public_key, kCurvePublic);
+    EXPECT_EQ(config.scheduler_signing_key, kSigning);
+    EXPECT_EQ(config.secret_key, kCurveSecret);
+    EXPECT_EQ(config.heartbeat_interval, 3600s);
+    EXPECT_EQ(config.output, OutputKind::file);
+    EXPECT_EQ(config.device, "hw:1");
+    EXPECT_EQ(config.host_api, "ALSA");
+    EXPECT_EQ(config.output_file, "/tmp/air.wav");
+    EXPECT_EQ(config.log_level, "warn");
+}
+
+TEST(AgentConfig, BadValuesNameFileAndKey) {
+    const std::string req = required_agent_keys();
+    struct Case {
+        std::string toml;
+        std::string expected;
+    };
+    const Case cases[] = {
+        {"[log]\nlevel = \"info\"", "agent.toml: scheduler.public_key: missing"},
+        {"[scheduler]\npublic_key = \"" + kCurvePublic + "\"",
+         "agent.toml: scheduler.signing_key: missing"},
+        {"[scheduler]\npublic_key = \"short\"\nsigning_key = \"" + kSigning + "\"",
+         "agent.toml: scheduler.public_key: not valid: a CURVE key is 40 Z85 characters, this "
+         "one has 5"},
+        {"[scheduler]\npublic_key = \"" + kCurvePublic + "\"\nsigning_key = \"abc\"",
+         "agent.toml: scheduler.signing_key: not valid: a signing public key is 64 hex digits"},
+        {"[scheduler]\npublic_key = 1",
+         "agent.toml: scheduler.public_key: must be a string, not "
+         "an integer"},
+        {req + "endpoint = \"tcp://*:8641\"", "agent.toml: scheduler.endpoint:"},
+        {req + "endpoint = \"ipc:///run/loa\"",
+         "agent.toml: scheduler.endpoint: must be a ZeroMQ endpoint starting with tcp://"},
+        {req + "[keys]\nsecret_key = \"" + std::string(40, ' ') + "\"",
+         "agent.toml: keys.secret_key: not valid"},
+        {req + "[station]\nid = \"Mỹ Bình\"",
+         "agent.toml: station.id: \"Mỹ Bình\" is not a "
+         "station id"},
+        {req + "[station]\nid = \"\"", "agent.toml: station.id:"},
+        {req + "[link]\nheartbeat_interval_s = -1",
+         "agent.toml: link.heartbeat_interval_s: must "
+         "be between 1 and 3600, not -1"},
+        {req + "[audio]\noutput = \"alsa\"",
+         "agent.toml: audio.output: must be \"portaudio\" or \"file\", not \"alsa\""},
+        {req + "[audio]\noutput = \"file\"",
+         "agent.toml: audio.file: missing: required when audio.output = \"file\""},
+        {req + "[audio]\ndevice = \"\"", "agent.toml: audio.device: must not be empty"},
+        {req + "[audio]\nhost_api = [\"ALSA\"]",
+         "agent.toml: audio.host_api: must be a string, "
+         "not an array"},
+        {req + "[log]\nlevel = 3", "agent.toml: log.level: must be a string, not an integer"},
+    };
+    for (const auto& c : cases) {
+        EXPECT_NE(agent_error(c.toml).find(c.expected), std::string::npos)
+            << c.toml << "\n  gave: " << agent_error(c.toml);
+    }
+}
+
+TEST(AgentConfig, MisspeltKeyIsNamed) {
+    const auto message = agent_error(required_agent_keys() + "[audio]\noutptu = \"file\"\n");
+    EXPECT_NE(message.find("agent.toml: unknown key 'audio.outptu' (did you mean 'output'?)"),
+              std::string::npos)
+        << message;
+    // A key of the scheduler's file is no key of the agent's.
+    EXPECT_NE(agent_error(required_agent_keys() + "[api]\nlisten = \"h:1\"\n")
+                  .find("unknown section '[api]'"),
+              std::string::npos);
+}
+
+TEST(AgentConfig, RenderThenParseGivesTheSameConfig) {
+    AgentConfig full;
+    full.state_dir = "/srv/loa \"agent\" \\ Mỹ Bình";
+    full.station_id = "an-giang.30280";
+    full.scheduler_endpoint = "tcp://[2001:db8::1]:8641";
+    full.scheduler_public_key = kCurvePublic;
+    full.scheduler_signing_key = kSigning;
+    full.secret_key = kCurveSecret;
+    full.heartbeat_interval = 25s;
+    full.output = OutputKind::file;
+    full.device = "USB Audio: #1\t(hw:1,0)";
+    full.host_api = "ALSA";
+    full.output_file = "/var/lib/loa/air.wav";
+    full.log_level = "trace";
+    const auto text = loa::config::render_agent_config(full);
+    EXPECT_EQ(loa::config::parse_agent_config(text, "rendered.toml"), full) << text;
+    EXPECT_NE(text.find("\n# "), std::string::npos) << "the rendered file explains its keys";
+
+    AgentConfig minimal;
+    minimal.scheduler_public_key = kCurvePublic;
+    minimal.scheduler_signing_key = kSigning;
+    EXPECT_EQ(
+        loa::config::parse_agent_config(loa::config::render_agent_config(minimal), "rendered.toml"),
+        minimal);
+}
+
+TEST(AgentConfig, RenderedKeysFromARealKeyPairParse) {
+    const auto curve = loa::transport::CurveKeyPair::generate();
+    const auto agent = loa::transport::CurveKeyPair::generate();
+    const auto signing = loa::protocol::SigningKeyPair::generate();
+    AgentConfig config;
+    config.station_id = "30280";
+    config.scheduler_public_key = curve.public_key;
+    config.scheduler_signing_key = signing.public_key;
+    config.secret_key = agent.secret_key;
+    EXPECT_EQ(loa::config::parse_agent_config(loa::config::render_agent_config(config), "new.toml"),
+              config);
+}
+
+TEST(ConfigFiles, ExamplesAreValid) {
+    const std::filesystem::path examples =
+        std::filesystem::path{LOA_SOURCE_DIR} / "config" / "examples";
+    EXPECT_EQ(loa::config::load_scheduler_config(examples / "scheduler.toml"), SchedulerConfig{});
+    const auto agent = loa::config::load_agent_config(examples / "agent.toml");
+    EXPECT_EQ(agent.station_id, "30280");
+    EXPECT_EQ(agent.scheduler_signing_key, kSigning);
+    EXPECT_EQ(agent.output, OutputKind::portaudio);
+}
+
+TEST(ConfigFiles, LoadsFromDiskAndNamesTheFileInErrors) {
+    TempDir dir;
+    const auto good = dir.path() / "agent.toml";
+    std::ofstream{good} << required_agent_keys() << "[station]\nid = \"30281\"\n";
+    EXPECT_EQ(loa::config::load_agent_config(good).station_id, "30281");
+
+    const auto bad = dir.path() / "scheduler.toml";
+    std::ofstream{bad} << "[link]\nheartbeat_interval_s = 0\n";
+    EXPECT_EQ(error_of([&] { (void)loa::config::load_scheduler_config(bad); }),
+              bad.string() + ": link.heartbeat_interval_s: must be between 1 and 3600, not 0");
+}
+
+TEST(ConfigFiles, MissingOrUnreadableFileIsAnError) {
+    TempDir dir;
+    const auto missing = dir.path() / "nope.toml";
+    EXPECT_EQ(error_of([&] { (void)loa::config::load_scheduler_config(missing); }),
+              missing.string() + ": cannot read: No such file or directory");
+    EXPECT_EQ(error_of([&] { (void)loa::config::load_agent_config(dir.path()); }),
+              dir.path().string() + ": cannot read: Is a directory");
+}
