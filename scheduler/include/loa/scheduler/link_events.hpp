@@ -1,0 +1,21 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace loa::scheduler {
+
+// What the rest of the scheduler tells the link about changes it made. Implementations are
+// thread-safe and return at once (the link acts on its own thread).
+class ILinkEvents {
+public:
+    virtual ~ILinkEvents() = default;
+    // A station was registered: admit its CURVE key from now on.
+    virtual void station_registered(const std::string& station_id,
+                                    const std::string& public_key) = 0;
+    // The timelines of these stations were recompiled (their revision may have changed): push
+    // the newest revision to those that are connected.
+    virtual void timelines_changed(const std::vector<std::string>& station_ids) = 0;
+};
+
+}  // namespace loa::scheduler

@@ -1,0 +1,97 @@
+#pragma once
+
+#include "loa/wire/loa.pb.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+// Plain rows of the scheduler's store. Every instant is UTC microseconds since the Unix epoch.
+namespace loa::scheduler {
+
+struct StationRecord {
+    std::string id;
+    std::string name;
+    std::string public_key;  // CURVE, Z85
+    std::int64_t created_at_us = 0;
+    std::optional<std::int64_t> last_seen_at_us;
+    std::string software_version;
+    std::uint64_t timeline_revision = 0;  // newest revision compiled for the station
+    std::uint64_t acked_revision = 0;     // newest revision the agent confirmed it stored
+    // From the agent's last Heartbeat.
+    std::uint32_t outbox_depth = 0;
+    std::uint32_t assets_missing = 0;
+    std::uint64_t underruns = 0;
+};
+
+struct AssetRecord {
+    std::string id;  // SHA-256 (hex) of the Opus file
+    std::string name;
+    std::uint32_t duration_ms = 0;
+    std::uint64_t size_bytes = 0;
+    std::int64_t created_at_us = 0;
+    std::string source_sha256;  // SHA-256 of the uploaded bytes, so a re-upload finds the asset
+};
+
+// What the API asks for; the store gives it an id.
+struct NewEntry {
+    std::string asset_id;
+    std::string title;
+    wire::PriorityClass priority = wire::COMMUNE;
+    std::int64_t start_at_us = 0;
+    std::vector<std::string> station_ids;  // distinct, each registered
+};
+
+struct EntryRecord {
+    std::int64_t id = 0;
+    std::string asset_id;
+    std::string title;
+    wire::PriorityClass priority = wire::COMMUNE;
+    std::int64_t start_at_us = 0;
+    std::vector<std::string> station_ids;
+    std::int64_t created_at_us = 0;
+};
+
+// One item of a station's timeline: an entry joined with its asset.
+struct TimelineItemRecord {
+    std::int64_t entry_id = 0;
+    std::string asset_id;
+    std::string title;
+    wire::PriorityClass priority = wire::COMMUNE;
+    std::int64_t start_at_us = 0;
+    std::uint32_t duration_ms = 0;
+    std::uint64_t asset_size = 0;
+};
+
+// A station's timeline as compiled now: the items and the revision they carry.
+struct StationTimeline {
+    std::string station_id;
+    std::uint64_t revision = 0;
+    std::vector<TimelineItemRecord> items;
+    bool changed = false;  // the revision was bumped by this compilation
+};
+
+// The status fields of an agent's Heartbeat.
+struct StationStatus {
+    std::uint64_t timeline_revision = 0;
+    std::uint32_t outbox_depth = 0;
+    std::uint32_t assets_missing = 0;
+    std::uint64_t underruns = 0;
+};
+
+struct AsRunRow {
+    std::string record_id;
+    std::string station_id;
+    std::string item_id;
+    std::string asset_id;
+    std::int64_t scheduled_at_us = 0;
+    std::int64_t started_at_us = 0;  // 0: never started
+    std::int64_t ended_at_us = 0;    // 0: never started
+    wire::AsRunStatus status = wire::AS_RUN_STATUS_UNSPECIFIED;
+    std::string reason;
+    std::uint64_t timeline_revision = 0;
+    std::int64_t received_at_us = 0;
+};
+
+}  // namespace loa::scheduler

@@ -1,0 +1,79 @@
+#include "loa/scheduler/scheduler_app.hpp"
+
+#include "loa/common/logging.hpp"
+#include "loa/scheduler/scheduler_store.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace loa::scheduler {
+namespace {
+
+SchedulerKeys prepare_state(const std::filesystem::path& state_dir) {
+    std::error_code ec;
+    std::filesystem::create_directories(state_dir, ec);
+    if (ec) {
+        throw std::runtime_error{
+            fmt::format("cannot create the state folder {}: {}", state_dir.string(), ec.message())};
+    }
+    return SchedulerKeys::load_or_create(state_dir);
+}
+
+}  // namespace
+
+SchedulerApp::SchedulerApp(config::SchedulerConfig config, const IClock& clock)
+    : config_{std::move(config)}, keys_{prepare_state(config_.state_dir)} {
+    assets_ = std::make_unique<AssetLibrary>(config_.state_dir);
+    {
+        // Open once here so that migrations run (and fail) before anything listens.
+        SchedulerStore store{database_path().string()};
+    }
+    LinkServerOptions link;
+    link.listen = config_.link_listen;
+    link.database = database_path().string();
+    link.assets_dir = assets_->assets_dir();
+    link.heartbeat_interval = config_.heartbeat_interval;
+    link.horizon = config_.horizon;
+    try {
+        link_ = std::make_unique<LinkServer>(std::move(link), keys_, clock);
+    } catch (const zmq::error_t& e) {
+        throw std::runtime_error{
+            fmt::format("cannot listen on {} (link): {}", config_.link_listen, e.what())};
+    }
+    HttpApiOptions api;
+    api.listen = config_.api_listen;
+    api.database = database_path().string();
+    api.link_public_endpoint = config_.link_public_endpoint;
+    api.heartbeat_interval = config_.heartbeat_interval;
+    api.horizon = config_.horizon;
+    api.time_zone = config_.time_zone;
+    api_ = std::make_unique<HttpApi>(std::move(api), keys_, *assets_, *link_, clock);
+}
+
+SchedulerApp::~SchedulerApp() {
+    stop();
+}
+
+void SchedulerApp::start() {
+    link_->start();
+    api_->start();
+}
+
+void SchedulerApp::stop() {
+    if (api_) {
+        api_->stop();
+    }
+    if (link_) {
+        link_->stop();
+    }
+}
+
+std::string SchedulerApp::ready_json() const {
+    return nlohmann::json{{"api", api_url()},
+                          {"link", link_endpoint()},
+                          {"public_key", keys_.curve.public_key},
+                          {"signing_key", keys_.signing.public_key}}
+        .dump();
+}
+
+}  // namespace loa::scheduler
