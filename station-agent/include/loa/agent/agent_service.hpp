@@ -1,0 +1,69 @@
+#pragma once
+
+#include "loa/agent/frame_source.hpp"
+#include "loa/agent/link_client.hpp"
+#include "loa/common/clock.hpp"
+#include "loa/common/result.hpp"
+#include "loa/config/config.hpp"
+#include "loa/transport/curve_keys.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace loa::audio {
+class IAudioOutput;
+class Player;
+}  // namespace loa::audio
+
+namespace loa::agent {
+
+class AgentStore;
+class AssetCache;
+class PlayoutEngine;
+
+// The whole agent: store (<state_dir>/agent.db), asset cache (<state_dir>/assets), link,
+// playout engine and the audio output playing the engine's Player.
+//
+// Threads: everything from one control thread (main). It starts "loa-link", "loa-feeder" and
+// the output's real-time thread, and stops them in stop().
+class AgentService {
+public:
+    // Opens the store and cache and loads the stored timeline. Start-up code: throws
+    // StoreError or std::filesystem::filesystem_error naming the file that failed.
+    AgentService(const config::AgentConfig& config, transport::CurveKeyPair keys,
+                 std::unique_ptr<audio::IAudioOutput> output, const IClock& clock,
+                 FrameSourceOpener opener);
+    ~AgentService();
+    AgentService(const AgentService&) = delete;
+    AgentService& operator=(const AgentService&) = delete;
+
+    // Starts the audio output, the playout engine and the link. Fails when the output cannot
+    // start; throws zmq::error_t when the scheduler endpoint is malformed.
+    Status start();
+    // Stops link, output and engine, in that order. Idempotent.
+    void stop();
+
+    // True when both the feeder and the link loop have run since the last time it answered
+    // true (for the systemd watchdog). Control thread.
+    bool alive();
+
+    const std::string& public_key() const { return public_key_; }
+    std::string output_description() const;
+    LinkStats link_stats() const;
+    AgentStore& store() { return *store_; }
+
+private:
+    std::string public_key_;
+    std::unique_ptr<AgentStore> store_;
+    std::unique_ptr<AssetCache> cache_;
+    std::unique_ptr<audio::Player> player_;
+    std::unique_ptr<audio::IAudioOutput> output_;
+    std::unique_ptr<PlayoutEngine> engine_;
+    std::unique_ptr<LinkClient> link_;
+    bool running_ = false;
+    std::uint64_t seen_feeder_loops_ = 0;
+    std::uint64_t seen_link_loops_ = 0;
+};
+
+}  // namespace loa::agent

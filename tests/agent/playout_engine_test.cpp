@@ -1,0 +1,421 @@
+#include "loa/agent/playout_engine.hpp"
+
+#include "loa/agent/agent_store.hpp"
+#include "loa/agent/asset_cache.hpp"
+#include "loa/agent/opus_frame_source.hpp"
+#include "loa/audio/format.hpp"
+#include "loa/audio/player.hpp"
+#include "loa/audio/transcode.hpp"
+#include "loa/common/digest.hpp"
+#include "temp_dir.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+
+using namespace loa;
+using namespace loa::agent;
+using namespace std::chrono_literals;
+using loa::agent::test::pattern_bytes;
+using loa::agent::test::TempDir;
+
+namespace {
+
+// 2026-11-18T11:06:40Z: a whole second, so block times below are exact.
+const TimePoint kT0 = from_unix_us(1'795'000'000'000'000);
+constexpr std::size_t kBlock = 480;  // 10 ms
+constexpr auto kBlockTime = 10ms;
+
+// A source of known samples: frame i of an asset with `level` is level + i * 1e-7, so every
+// frame heard can be traced back to its position.
+class CountingSource final : public IFrameSource {
+public:
+    CountingSource(float level, std::size_t frames) : level_{level}, frames_{frames} {}
+    std::size_t read(std::span<float> out) override {
+        const std::size_t n = std::min(out.size(), frames_ - pos_);
+        for (std::size_t i = 0; i < n; ++i) {
+            out[i] = level_ + static_cast<float>(pos_ + i) * 1e-7F;
+        }
+        pos_ += n;
+        return n;
+    }
+    std::string error() const override { return {}; }
+
+private:
+    float level_;
+    std::size_t frames_;
+    std::size_t pos_ = 0;
+};
+
+// Everything the engine reports, awaitable from the test thread.
+class Events {
+public:
+    void operator()(const PlayoutEvent& e) {
+        {
+            std::lock_guard lock{mu_};
+            events_.push_back(e);
+        }
+        cv_.notify_all();
+    }
+    // The first event of `kind` for `item`, waiting up to 5 s for it.
+    std::optional<PlayoutEvent> wait(PlayoutEvent::Kind kind, const std::string& item) {
+        std::unique_lock lock{mu_};
+        std::optional<PlayoutEvent> found;
+        cv_.wait_for(lock, 5s, [&] {
+            for (const auto& e : events_) {
+                if (e.kind == kind && e.item_id == item) {
+                    found = e;
+                    return true;
+                }
+            }
+            return false;
+        });
+        return found;
+    }
+    std::size_t count(PlayoutEvent::Kind kind) const {
+        std::lock_guard lock{mu_};
+        return static_cast<std::size_t>(std::count_if(
+            events_.begin(), events_.end(), [&](const auto& e) { return e.kind == kind; }));
+    }
+
+private:
+    mutable std::mutex mu_;
+    std::condition_variable cv_;
+    std::vector<PlayoutEvent> events_;
+};
+
+struct Fixture {
+    explicit Fixture(const std::filesystem::path& db = ":memory:")
+        : store{db, clock}, cache{dir / "assets"} {}
+
+    // Puts an asset into the cache the way a download does; its audio is `frames` frames of
+    // CountingSource(level).
+    std::string add_asset(float level, std::size_t frames) {
+        const auto bytes = pattern_bytes(64, static_cast<std::uint32_t>(level * 1000));
+        const auto id = sha256_hex(bytes);
+        EXPECT_TRUE(cache.append(id, 0, bytes));
+        EXPECT_TRUE(cache.finish(id));
+        std::lock_guard lock{mu};
+        audio[id] = {level, frames};
+        return id;
+    }
+
+    FrameSourceOpener opener() {
+        return [this](const std::filesystem::path& path) -> Result<std::unique_ptr<IFrameSource>> {
+            std::lock_guard lock{mu};
+            const auto it = audio.find(path.stem().string());
+            if (it == audio.end()) {
+                return Error{"no such test asset"};
+            }
+            return std::unique_ptr<IFrameSource>{
+                std::make_unique<CountingSource>(it->second.first, it->second.second)};
+        };
+    }
+
+    std::unique_ptr<PlayoutEngine> make_engine(FrameSourceOpener open = {}) {
+        auto engine = std::make_unique<PlayoutEngine>(clock, player, store, cache,
+                                                      open ? std::move(open) : opener());
+        engine->set_event_handler([this](const PlayoutEvent& e) { events(e); });
+        engine->set_outbox_listener([this] { ++outbox_wakes; });
+        return engine;
+    }
+
+    // Renders blocks as a sound card would, the fake clock keeping step, up to `until`.
+    void render_until(TimePoint until) {
+        std::vector<float> block(kBlock);
+        while (clock.now() < until) {
+            player.render(block, clock.now());
+            heard.insert(heard.end(), block.begin(), block.end());
+            clock.advance(kBlockTime);
+        }
+    }
+
+    // Waits until the feeder has made `passes` more passes over its timeline.
+    void wait_passes(const PlayoutEngine& engine, std::uint64_t passes = 3) {
+        const auto target = engine.loops() + passes;
+        const auto deadline = std::chrono::steady_clock::now() + 5s;
+        while (engine.loops() < target && std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::yield();
+        }
+        ASSERT_GE(engine.loops(), target);
+    }
+
+    FakeClock clock{kT0};
+    TempDir dir;
+    AgentStore store;
+    AssetCache cache;
+    audio::Player player;
+    Events events;
+    std::atomic<int> outbox_wakes{0};
+    std::vector<float> heard;  // everything rendered since kT0
+    std::mutex mu;
+    std::map<std::string, std::pair<float, std::size_t>> audio;
+};
+
+wire::TimelineItem item(const std::string& id, const std::string& asset, TimePoint start,
+                        std::uint32_t duration_ms = 1000) {
+    wire::TimelineItem it;
+    it.set_item_id(id);
+    it.set_asset_id(asset);
+    it.set_start_at_us(to_unix_us(start));
+    it.set_duration_ms(duration_ms);
+    it.set_priority(wire::COMMUNE);
+    it.set_title("test " + id);
+    return it;
+}
+
+wire::Timeline timeline(std::uint64_t revision, std::vector<wire::TimelineItem> items) {
+    wire::Timeline t;
+    t.set_station_id("30280");
+    t.set_revision(revision);
+    for (auto& i : items) {
+        *t.add_items() = std::move(i);
+    }
+    return t;
+}
+
+std::size_t first_nonzero(const std::vector<float>& v, std::size_t from = 0) {
+    for (std::size_t i = from; i < v.size(); ++i) {
+        if (v[i] != 0.0F) {
+            return i;
+        }
+    }
+    return v.size();
+}
+
+}  // namespace
+
+TEST(PlayoutEngine, ItemStartsAtTheExactSampleAndCompletes) {
+    Fixture f;
+    const auto asset = f.add_asset(0.25F, 48000);  // 1 s
+    // 2.0105 s after kT0: frame 96504, in the middle of a 480-frame block.
+    const auto start = kT0 + 2010500us;
+    auto engine = f.make_engine();
+    engine->start();
+    engine->set_timeline(timeline(5, {item("e1", asset, start)}));
+
+    const auto cued = f.events.wait(PlayoutEvent::Kind::cued, "e1");
+    ASSERT_TRUE(cued.has_value());
+    f.render_until(kT0 + 3500ms);
+
+    const std::size_t first = first_nonzero(f.heard);
+    ASSERT_EQ(first, 96504U);
+    // Every frame of the asset, in order, and silence after its last one.
+    for (std::size_t i = 0; i < 48000; i += 997) {
+        ASSERT_FLOAT_EQ(f.heard[first + i], 0.25F + static_cast<float>(i) * 1e-7F) << i;
+    }
+    ASSERT_FLOAT_EQ(f.heard[first + 47999], 0.25F + 47999 * 1e-7F);
+    EXPECT_EQ(first_nonzero(f.heard, first + 48000), f.heard.size());
+
+    const auto done = f.events.wait(PlayoutEvent::Kind::as_run, "e1");
+    ASSERT_TRUE(done.has_value());
+    const auto& r = done->record;
+    EXPECT_EQ(r.status(), wire::COMPLETED);
+    EXPECT_EQ(r.reason(), "");
+    EXPECT_EQ(r.scheduled_at_us(), to_unix_us(start));
+    EXPECT_EQ(r.started_at_us(), to_unix_us(start));
+    EXPECT_EQ(r.ended_at_us(), to_unix_us(start + 1s));
+    EXPECT_EQ(r.timeline_revision(), 5U);
+    EXPECT_EQ(r.record_id().size(), 32U);
+
+    // In the outbox and marked handled, in the store.
+    const auto pending = f.store.pending_as_run(10);
+    ASSERT_EQ(pending.size(), 1U);
+    EXPECT_EQ(pending[0].SerializeAsString(), r.SerializeAsString());
+    EXPECT_TRUE(f.store.item_handled("e1", to_unix_us(start)));
+    EXPECT_GE(f.outbox_wakes.load(), 1);
+    EXPECT_EQ(f.player.underruns(), 0U);
+}
+
+TEST(PlayoutEngine, MissingAssetFailsAtStartTimeNotBefore) {
+    Fixture f;
+    const auto present = f.add_asset(0.5F, 4800);
+    const std::string missing = sha256_hex(pattern_bytes(10, 99));
+    const auto start = kT0 + 2s;
+    auto engine = f.make_engine();
+    engine->start();
+    engine->set_timeline(
+        timeline(1, {item("e1", missing, start), item("e2", present, start + 10s)}));
+    // Inside the cue lead the asset may still arrive: no verdict yet.
+    f.wait_passes(*engine);
+    EXPECT_EQ(f.events.count(PlayoutEvent::Kind::as_run), 0U);
+    f.clock.set(start - 1ms);
+    f.wait_passes(*engine);
+    EXPECT_EQ(f.events.count(PlayoutEvent::Kind::as_run), 0U);
+
+    f.clock.set(start);
+    const auto failed = f.events.wait(PlayoutEvent::Kind::as_run, "e1");
+    ASSERT_TRUE(failed.has_value());
+    EXPECT_EQ(failed->record.status(), wire::FAILED);
+    EXPECT_EQ(failed->record.reason(), "asset missing");
+    EXPECT_EQ(failed->record.started_at_us(), 0);
+    EXPECT_EQ(failed->record.ended_at_us(), 0);
+    ASSERT_EQ(f.store.outbox_depth(), 1U);
+    EXPECT_EQ(f.store.pending_as_run(1).at(0).reason(), "asset missing");
+}
+
+TEST(PlayoutEngine, AssetArrivingBeforeStartIsPlayed) {
+    Fixture f;
+    const auto start = kT0 + 2s;
+    const auto later_id = sha256_hex(pattern_bytes(64, 700));
+    auto engine = f.make_engine();
+    engine->start();
+    engine->set_timeline(timeline(1, {item("e1", later_id, start)}));
+    f.wait_passes(*engine);
+    EXPECT_EQ(f.events.count(PlayoutEvent::Kind::cued), 0U);
+    // The download completes 1 s before the start.
+    f.clock.set(start - 1s);
+    ASSERT_EQ(f.add_asset(0.7F, 4800), later_id);
+    ASSERT_TRUE(f.events.wait(PlayoutEvent::Kind::cued, "e1").has_value());
+    f.render_until(start + 500ms);
+    EXPECT_EQ(first_nonzero(f.heard), 48000U);  // rendering began 1 s before the start
+    const auto done = f.events.wait(PlayoutEvent::Kind::as_run, "e1");
+    ASSERT_TRUE(done.has_value());
+    EXPECT_EQ(done->record.status(), wire::COMPLETED);
+}
+
+TEST(PlayoutEngine, RestartAfterStartTimeReportsOnceAndNeverAirsTwice) {
+    TempDir state;
+    const auto db = state / "agent.db";
+    const auto start = kT0 + 10s;
+    std::string asset;
+    wire::Timeline t;
+    {
+        Fixture f{db};
+        asset = f.add_asset(0.3F, 4800);
+        t = timeline(2, {item("e1", asset, start), item("e2", asset, start + 60s)});
+        auto engine = f.make_engine();
+        engine->start();
+        engine->set_timeline(t);
+        f.wait_passes(*engine);
+        engine->stop();  // the agent stops long before either item is due
+        EXPECT_EQ(f.store.outbox_depth(), 0U);
+    }
+    {
+        // It comes back 20 s after e1's start: e1 failed, e2 is still to come.
+        Fixture f{db};
+        ASSERT_EQ(f.add_asset(0.3F, 4800), asset);
+        f.clock.set(start + 20s);
+        auto engine = f.make_engine();
+        engine->start();
+        engine->set_timeline(t);
+        const auto failed = f.events.wait(PlayoutEvent::Kind::as_run, "e1");
+        ASSERT_TRUE(failed.has_value());
+        EXPECT_EQ(failed->record.status(), wire::FAILED);
+        EXPECT_EQ(failed->record.reason(), "agent was not running at start time");
+        f.wait_passes(*engine);
+        EXPECT_EQ(f.events.count(PlayoutEvent::Kind::as_run), 1U);
+        // e2 plays.
+        f.clock.set(start + 60s - 2s);
+        ASSERT_TRUE(f.events.wait(PlayoutEvent::Kind::cued, "e2").has_value());
+        f.render_until(start + 60s + 500ms);
+        const auto done = f.events.wait(PlayoutEvent::Kind::as_run, "e2");
+        ASSERT_TRUE(done.has_value());
+        EXPECT_EQ(done->record.status(), wire::COMPLETED);
+        EXPECT_EQ(f.store.outbox_depth(), 2U);
+    }
+    {
+        // Another restart: both items are handled; nothing is aired or reported again.
+        Fixture f{db};
+        ASSERT_EQ(f.add_asset(0.3F, 4800), asset);
+        f.clock.set(start + 59s);
+        auto engine = f.make_engine();
+        engine->start();
+        engine->set_timeline(t);
+        f.wait_passes(*engine);
+        f.render_until(start + 61s);
+        f.wait_passes(*engine);
+        EXPECT_EQ(f.events.count(PlayoutEvent::Kind::cued), 0U);
+        EXPECT_EQ(f.events.count(PlayoutEvent::Kind::as_run), 0U);
+        EXPECT_EQ(first_nonzero(f.heard), f.heard.size());
+        EXPECT_EQ(f.store.outbox_depth(), 2U);
+    }
+}
+
+TEST(PlayoutEngine, NewRevisionRemovingACuedItemCancelsIt) {
+    Fixture f;
+    const auto asset = f.add_asset(0.4F, 48000);
+    const auto start = kT0 + 2s;
+    auto engine = f.make_engine();
+    engine->start();
+    engine->set_timeline(timeline(1, {item("e1", asset, start)}));
+    ASSERT_TRUE(f.events.wait(PlayoutEvent::Kind::cued, "e1").has_value());
+    f.render_until(kT0 + 1s);
+
+    engine->set_timeline(timeline(2, {}));
+    ASSERT_TRUE(f.events.wait(PlayoutEvent::Kind::cancelled, "e1").has_value());
+    f.render_until(start + 2s);
+    f.wait_passes(*engine);
+    // Nothing was heard and nothing is reported: the item is no longer scheduled.
+    EXPECT_EQ(first_nonzero(f.heard), f.heard.size());
+    EXPECT_EQ(f.events.count(PlayoutEvent::Kind::as_run), 0U);
+    EXPECT_EQ(f.store.outbox_depth(), 0U);
+    // The slot is free again.
+    EXPECT_TRUE(f.player.cue(999, start + 10s).has_value());
+}
+
+TEST(PlayoutEngine, ItemRemovedWhilePlayingIsInterrupted) {
+    Fixture f;
+    const auto asset = f.add_asset(0.4F, 48000);
+    const auto start = kT0 + 2s;
+    auto engine = f.make_engine();
+    engine->start();
+    engine->set_timeline(timeline(1, {item("e1", asset, start), item("e2", asset, start + 5s)}));
+    ASSERT_TRUE(f.events.wait(PlayoutEvent::Kind::cued, "e1").has_value());
+    f.render_until(start + 300ms);
+
+    // Revision 2 keeps e2 only.
+    engine->set_timeline(timeline(2, {item("e2", asset, start + 5s)}));
+    ASSERT_TRUE(f.events.wait(PlayoutEvent::Kind::cancelled, "e1").has_value());
+    f.render_until(start + 400ms);
+    const auto r = f.events.wait(PlayoutEvent::Kind::as_run, "e1");
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->record.status(), wire::INTERRUPTED);
+    EXPECT_EQ(r->record.reason(), "removed from the timeline while playing");
+    EXPECT_EQ(r->record.started_at_us(), to_unix_us(start));
+    EXPECT_GT(r->record.ended_at_us(), to_unix_us(start + 300ms) - 1);
+    EXPECT_LE(r->record.ended_at_us(), to_unix_us(start + 310ms));
+    // Silence after the cancel.
+    const auto cut = static_cast<std::size_t>(2310 * 48);
+    EXPECT_EQ(first_nonzero(f.heard, cut), f.heard.size());
+}
+
+TEST(PlayoutEngine, PlaysARealOpusAsset) {
+    Fixture f;
+    // 0.5 s of a 1 kHz tone, encoded as the scheduler's ingest does.
+    std::vector<float> pcm(24000);
+    for (std::size_t i = 0; i < pcm.size(); ++i) {
+        pcm[i] = 0.5F * static_cast<float>(std::sin(2.0 * M_PI * 1000.0 * i / 48000.0));
+    }
+    const auto file = f.dir / "tone.opus";
+    ASSERT_TRUE(audio::encode_ogg_opus(pcm, file));
+    const auto bytes = loa::agent::test::read_bytes(file);
+    const auto id = sha256_hex(bytes);
+    ASSERT_TRUE(f.cache.append(id, 0, bytes));
+    ASSERT_TRUE(f.cache.finish(id));
+
+    const auto start = kT0 + 1s;
+    auto engine = f.make_engine(open_opus_frame_source);
+    engine->start();
+    engine->set_timeline(timeline(1, {item("e1", id, start, 500)}));
+    ASSERT_TRUE(f.events.wait(PlayoutEvent::Kind::cued, "e1").has_value());
+    f.render_until(start + 1s);
+    const auto r = f.events.wait(PlayoutEvent::Kind::as_run, "e1");
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->record.status(), wire::COMPLETED) << r->record.reason();
+    EXPECT_EQ(r->record.started_at_us(), to_unix_us(start));
+    EXPECT_NEAR(static_cast<double>(r->record.ended_at_us() - r->record.started_at_us()), 500e3,
+                1e3);
+    // The tone is heard from its start: the loudest sample of the first 10 ms is loud.
+    float peak = 0.0F;
+    for (std::size_t i = 48000; i < 48000 + 480; ++i) {
+        peak = std::max(peak, std::abs(f.heard[i]));
+    }
+    EXPECT_GT(peak, 0.2F);
+    // Silence before the start; sound within its first millisecond.
+    EXPECT_GE(first_nonzero(f.heard), 48000U);
+    EXPECT_LT(first_nonzero(f.heard), 48000U + 48U);
+}
