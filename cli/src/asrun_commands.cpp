@@ -10,12 +10,12 @@
 namespace loa::cli {
 namespace {
 
-// "+12 ms", "-3 ms": how far from the scheduled instant the item started.
+// "+12.3 ms", "-0.1 ms": how far from the scheduled instant the item started.
 std::string start_error_text(const nlohmann::json& ms) {
     if (!ms.is_number()) {
         return std::string{text::kNone};
     }
-    return fmt::format("{:+} ms", ms.get<std::int64_t>());
+    return fmt::format("{:+.1f} ms", ms.get<double>());
 }
 
 }  // namespace
@@ -52,7 +52,7 @@ int asrun_list(CommandContext& ctx, const AsrunListOptions& options) {
     for (const auto& r : records) {
         auto reason = field_text(r, "reason");
         table.add_row({field_time(r, "scheduled_at", ctx.zone), field_text(r, "station_id"),
-                       field_text(r, "status"), field_time(r, "started_at", ctx.zone),
+                       field_text(r, "status"), field_time(r, "started_at", ctx.zone, true),
                        start_error_text(field(r, "start_error_ms")),
                        short_id(field_text(r, "asset_id")),
                        reason.empty() ? std::string{text::kNone} : reason});

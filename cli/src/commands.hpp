@@ -63,7 +63,9 @@ const nlohmann::json& field(const nlohmann::json& object, std::string_view key);
 // A field as text: strings as they are, numbers, yes/no, "-" when absent or null.
 std::string field_text(const nlohmann::json& object, std::string_view key);
 // A UTC time field shown in `zone`; "-" when absent or null, the raw text when not a time.
-std::string field_time(const nlohmann::json& object, std::string_view key, std::string_view zone);
+// `milliseconds` adds the fraction (as-run times, where milliseconds matter).
+std::string field_time(const nlohmann::json& object, std::string_view key, std::string_view zone,
+                       bool milliseconds = false);
 // "3:25.4" from milliseconds; "1:02:03.0" past an hour.
 std::string duration_text(const nlohmann::json& milliseconds);
 // "512 B", "48.2 kB", "3.1 MB".

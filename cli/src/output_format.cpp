@@ -40,13 +40,14 @@ std::string field_text(const nlohmann::json& object, std::string_view key) {
     return value.dump();
 }
 
-std::string field_time(const nlohmann::json& object, std::string_view key, std::string_view zone) {
+std::string field_time(const nlohmann::json& object, std::string_view key, std::string_view zone,
+                       bool milliseconds) {
     auto raw = field_text(object, key);
     if (raw == text::kNone) {
         return raw;
     }
     const auto t = parse_time(raw, "UTC");
-    return t ? format_local(*t, zone) : raw;
+    return t ? format_local(*t, zone, milliseconds) : raw;
 }
 
 std::string duration_text(const nlohmann::json& milliseconds) {

@@ -98,8 +98,10 @@ std::string format_utc(TimePoint t) {
                        frac < 0 ? frac + 1000 : frac);
 }
 
-std::string format_local(TimePoint t, std::string_view zone) {
-    const std::time_t secs = std::chrono::floor<std::chrono::seconds>(t).time_since_epoch().count();
+std::string format_local(TimePoint t, std::string_view zone, bool milliseconds) {
+    const auto floored = std::chrono::floor<std::chrono::seconds>(t);
+    const std::time_t secs = floored.time_since_epoch().count();
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t - floored).count();
     std::tm tm{};
     {
         ScopedZone z{known_zone(zone) ? zone : std::string_view{"UTC"}};
@@ -108,9 +110,10 @@ std::string format_local(TimePoint t, std::string_view zone) {
     const long off = tm.tm_gmtoff;
     const char sign = off < 0 ? '-' : '+';
     const long a = off < 0 ? -off : off;
-    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{}{:02}:{:02}", tm.tm_year + 1900,
-                       tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, sign, a / 3600,
-                       (a % 3600) / 60);
+    const std::string fraction = milliseconds ? fmt::format(".{:03}", ms) : std::string{};
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{}{}{:02}:{:02}", tm.tm_year + 1900,
+                       tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, fraction, sign,
+                       a / 3600, (a % 3600) / 60);
 }
 
 Result<TimePoint> parse_time(std::string_view text, std::string_view zone) {

@@ -431,12 +431,12 @@ TEST_F(CliAppTest, AsrunListPassesFiltersAndShowsRecords) {
     EXPECT_EQ(requests[0].query,
               (std::multimap<std::string, std::string>{{"limit", "5"}, {"station", "30280"}}));
     EXPECT_EQ(r.out,
-              "SCHEDULED                  STATION  STATUS  STARTED                    START ERROR"
-              "  ASSET         REASON\n"
-              "2026-11-27T17:00:00+07:00  30280    aired   2026-11-27T17:00:00+07:00       +12 ms"
-              "  aaaaaaaaaaaa  -\n"
-              "2026-11-27T16:00:00+07:00  30280    missed  -                                    -"
-              "  bbbbbbbbbbbb  asset not verified\n");
+              "SCHEDULED                  STATION  STATUS  STARTED                        "
+              "START ERROR  ASSET         REASON\n"
+              "2026-11-27T17:00:00+07:00  30280    aired   2026-11-27T17:00:00.012+07:00     "
+              "+12.0 ms  aaaaaaaaaaaa  -\n"
+              "2026-11-27T16:00:00+07:00  30280    missed  -                                  "
+              "      -  bbbbbbbbbbbb  asset not verified\n");
 
     EXPECT_EQ(run_loa({"--server", server_, "asrun", "list"}).code, 0);
     EXPECT_TRUE(scheduler_.requests().back().query.empty());

@@ -15,6 +15,8 @@ TEST(TimeFormat, FormatsUtcWithMilliseconds) {
 
 TEST(TimeFormat, FormatsLocalTimeInVietnam) {
     EXPECT_EQ(loa::format_local(from_unix_us(kT), "Asia/Ho_Chi_Minh"), "2026-11-27T17:00:00+07:00");
+    EXPECT_EQ(loa::format_local(from_unix_us(kT - 1000), "Asia/Ho_Chi_Minh", true),
+              "2026-11-27T16:59:59.999+07:00");
 }
 
 TEST(TimeFormat, ParsesUtcOffsetAndZoneForms) {
