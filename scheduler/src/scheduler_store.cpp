@@ -2,10 +2,8 @@
 
 #include "loa/common/digest.hpp"
 #include "loa/protocol/envelope.hpp"
-#include "sqlite_statement.hpp"
 
 #include <fmt/format.h>
-#include <sqlite3.h>
 
 #include <array>
 #include <map>
@@ -16,7 +14,7 @@ namespace {
 
 // Forward-only migrations: migration N (1-based) takes the schema from version N-1 to N. Never
 // edit one that has shipped; append a new one. Times are UTC microseconds since the epoch.
-constexpr std::array<const char*, 1> kMigrations{
+constexpr std::array<std::string_view, 1> kMigrations{
     // 1: the first broadcast path.
     R"sql(
 CREATE TABLE stations (
@@ -102,7 +100,7 @@ constexpr const char* kStationColumns =
     "id, name, public_key, created_at, last_seen_at, software_version, timeline_revision, "
     "acked_revision, outbox_depth, assets_missing, underruns";
 
-StationRecord read_station(const SqliteStatement& s) {
+StationRecord read_station(const sqlite::Statement& s) {
     StationRecord r;
     r.id = s.text(0);
     r.name = s.text(1);
@@ -121,7 +119,7 @@ StationRecord read_station(const SqliteStatement& s) {
 constexpr const char* kAssetColumns =
     "id, name, duration_ms, size_bytes, created_at, source_sha256";
 
-AssetRecord read_asset(const SqliteStatement& s) {
+AssetRecord read_asset(const sqlite::Statement& s) {
     AssetRecord r;
     r.id = s.text(0);
     r.name = s.text(1);
@@ -134,106 +132,19 @@ AssetRecord read_asset(const SqliteStatement& s) {
 
 }  // namespace
 
-void SchedulerStore::Closer::operator()(sqlite3* db) const {
-    sqlite3_close_v2(db);
-}
-
-SchedulerStore::SchedulerStore(const std::string& path) {
-    sqlite3* raw = nullptr;
-    const int rc =
-        sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
-    db_.reset(raw);
-    check_sqlite(db_.get(), rc, fmt::format("cannot open '{}'", path));
-    sqlite3_extended_result_codes(db_.get(), 1);
-    check_sqlite(db_.get(), sqlite3_busy_timeout(db_.get(), 5000), "setting the busy timeout");
-    SqliteStatement{db_.get(), "PRAGMA journal_mode = WAL"}.run();
-    exec("PRAGMA synchronous = NORMAL");
-    exec("PRAGMA foreign_keys = ON");
-    migrate();
+SchedulerStore::SchedulerStore(const std::string& path)
+    : db_{std::make_unique<sqlite::Database>(path)} {
+    db_->migrate(kMigrations, "loa-scheduler");
 }
 
 SchedulerStore::~SchedulerStore() = default;
-
-void SchedulerStore::exec(const char* sql) {
-    char* message = nullptr;
-    const int rc = sqlite3_exec(db_.get(), sql, nullptr, nullptr, &message);
-    if (rc != SQLITE_OK) {
-        std::string text = message != nullptr ? message : sqlite3_errstr(rc);
-        sqlite3_free(message);
-        throw StoreError{fmt::format("database: {}", text)};
-    }
-}
 
 int SchedulerStore::latest_schema_version() {
     return static_cast<int>(kMigrations.size());
 }
 
 int SchedulerStore::schema_version() {
-    SqliteStatement s{db_.get(), "SELECT version FROM schema_version"};
-    return s.step() ? static_cast<int>(s.int64(0)) : 0;
-}
-
-void SchedulerStore::migrate() {
-    Transaction tx{*this};
-    exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
-    const int current = schema_version();
-    if (current > latest_schema_version()) {
-        throw StoreError{fmt::format(
-            "database schema version {} is newer than this loa-scheduler knows ({}); use a newer "
-            "loa-scheduler",
-            current, latest_schema_version())};
-    }
-    for (int v = current + 1; v <= latest_schema_version(); ++v) {
-        exec(kMigrations[static_cast<std::size_t>(v - 1)]);
-    }
-    if (current == 0) {
-        SqliteStatement{db_.get(), "INSERT INTO schema_version (version) VALUES (?)"}
-            .bind(1, latest_schema_version())
-            .run();
-    } else if (current < latest_schema_version()) {
-        SqliteStatement{db_.get(), "UPDATE schema_version SET version = ?"}
-            .bind(1, latest_schema_version())
-            .run();
-    }
-    tx.commit();
-}
-
-// --- Transaction
-
-SchedulerStore::Transaction::Transaction(SchedulerStore& store) : store_{store} {
-    if (store_.transaction_depth_ == 0) {
-        store_.exec("BEGIN IMMEDIATE");
-    } else {
-        savepoint_ = fmt::format("loa_sp{}", ++store_.savepoint_counter_);
-        store_.exec(fmt::format("SAVEPOINT {}", savepoint_).c_str());
-    }
-    ++store_.transaction_depth_;
-}
-
-SchedulerStore::Transaction::~Transaction() {
-    if (done_) {
-        return;
-    }
-    --store_.transaction_depth_;
-    try {
-        if (savepoint_.empty()) {
-            store_.exec("ROLLBACK");
-        } else {
-            store_.exec(fmt::format("ROLLBACK TO {0}; RELEASE {0}", savepoint_).c_str());
-        }
-    } catch (const StoreError&) {
-        // SQLite has already rolled back (e.g. after SQLITE_FULL); nothing more to undo.
-    }
-}
-
-void SchedulerStore::Transaction::commit() {
-    if (savepoint_.empty()) {
-        store_.exec("COMMIT");
-    } else {
-        store_.exec(fmt::format("RELEASE {}", savepoint_).c_str());
-    }
-    done_ = true;
-    --store_.transaction_depth_;
+    return db_->schema_version();
 }
 
 // --- stations
@@ -244,16 +155,16 @@ Status SchedulerStore::add_station(const StationRecord& station) {
         return Error{fmt::format("id: station '{}' already exists", station.id)};
     }
     {
-        SqliteStatement s{db_.get(), "SELECT id FROM stations WHERE public_key = ?"};
+        sqlite::Statement s{*db_, "SELECT id FROM stations WHERE public_key = ?"};
         s.bind(1, station.public_key);
         if (s.step()) {
             return Error{fmt::format("public_key: the key is already registered to station '{}'",
                                      s.text(0))};
         }
     }
-    SqliteStatement{db_.get(),
-                    "INSERT INTO stations (id, name, public_key, created_at, timeline_revision, "
-                    "timeline_digest) VALUES (?, ?, ?, ?, 1, ?)"}
+    sqlite::Statement{*db_,
+                      "INSERT INTO stations (id, name, public_key, created_at, timeline_revision, "
+                      "timeline_digest) VALUES (?, ?, ?, ?, 1, ?)"}
         .bind(1, station.id)
         .bind(2, station.name)
         .bind(3, station.public_key)
@@ -265,8 +176,7 @@ Status SchedulerStore::add_station(const StationRecord& station) {
 }
 
 std::optional<StationRecord> SchedulerStore::find_station(const std::string& id) {
-    SqliteStatement s{db_.get(),
-                      fmt::format("SELECT {} FROM stations WHERE id = ?", kStationColumns)};
+    sqlite::Statement s{*db_, fmt::format("SELECT {} FROM stations WHERE id = ?", kStationColumns)};
     s.bind(1, id);
     if (!s.step()) {
         return std::nullopt;
@@ -275,8 +185,7 @@ std::optional<StationRecord> SchedulerStore::find_station(const std::string& id)
 }
 
 std::vector<StationRecord> SchedulerStore::list_stations() {
-    SqliteStatement s{db_.get(),
-                      fmt::format("SELECT {} FROM stations ORDER BY id", kStationColumns)};
+    sqlite::Statement s{*db_, fmt::format("SELECT {} FROM stations ORDER BY id", kStationColumns)};
     std::vector<StationRecord> out;
     while (s.step()) {
         out.push_back(read_station(s));
@@ -285,7 +194,7 @@ std::vector<StationRecord> SchedulerStore::list_stations() {
 }
 
 std::vector<std::pair<std::string, std::string>> SchedulerStore::station_keys() {
-    SqliteStatement s{db_.get(), "SELECT public_key, id FROM stations"};
+    sqlite::Statement s{*db_, "SELECT public_key, id FROM stations"};
     std::vector<std::pair<std::string, std::string>> out;
     while (s.step()) {
         out.emplace_back(s.text(0), s.text(1));
@@ -295,8 +204,8 @@ std::vector<std::pair<std::string, std::string>> SchedulerStore::station_keys() 
 
 void SchedulerStore::record_hello(const std::string& station_id,
                                   const std::string& software_version, TimePoint now) {
-    SqliteStatement{db_.get(),
-                    "UPDATE stations SET software_version = ?, last_seen_at = ? WHERE id = ?"}
+    sqlite::Statement{*db_,
+                      "UPDATE stations SET software_version = ?, last_seen_at = ? WHERE id = ?"}
         .bind(1, software_version)
         .bind(2, to_unix_us(now))
         .bind(3, station_id)
@@ -305,9 +214,9 @@ void SchedulerStore::record_hello(const std::string& station_id,
 
 void SchedulerStore::record_heartbeat(const std::string& station_id, const StationStatus& status,
                                       TimePoint now) {
-    SqliteStatement{db_.get(),
-                    "UPDATE stations SET last_seen_at = ?, outbox_depth = ?, assets_missing = ?, "
-                    "underruns = ? WHERE id = ?"}
+    sqlite::Statement{*db_,
+                      "UPDATE stations SET last_seen_at = ?, outbox_depth = ?, assets_missing = ?, "
+                      "underruns = ? WHERE id = ?"}
         .bind(1, to_unix_us(now))
         .bind(2, status.outbox_depth)
         .bind(3, status.assets_missing)
@@ -317,7 +226,7 @@ void SchedulerStore::record_heartbeat(const std::string& station_id, const Stati
 }
 
 void SchedulerStore::touch_station(const std::string& station_id, TimePoint now) {
-    SqliteStatement{db_.get(), "UPDATE stations SET last_seen_at = ? WHERE id = ?"}
+    sqlite::Statement{*db_, "UPDATE stations SET last_seen_at = ? WHERE id = ?"}
         .bind(1, to_unix_us(now))
         .bind(2, station_id)
         .run();
@@ -333,8 +242,8 @@ Status SchedulerStore::record_timeline_ack(const std::string& station_id, std::u
         return Error{fmt::format("revision {} was never issued to station '{}' (newest is {})",
                                  revision, station_id, station->timeline_revision)};
     }
-    SqliteStatement{db_.get(),
-                    "UPDATE stations SET acked_revision = MAX(acked_revision, ?) WHERE id = ?"}
+    sqlite::Statement{*db_,
+                      "UPDATE stations SET acked_revision = MAX(acked_revision, ?) WHERE id = ?"}
         .bind(1, revision)
         .bind(2, station_id)
         .run();
@@ -345,9 +254,9 @@ Status SchedulerStore::record_timeline_ack(const std::string& station_id, std::u
 // --- assets
 
 bool SchedulerStore::add_asset(const AssetRecord& asset) {
-    SqliteStatement s{db_.get(),
-                      "INSERT OR IGNORE INTO assets (id, name, duration_ms, size_bytes, "
-                      "created_at, source_sha256) VALUES (?, ?, ?, ?, ?, ?)"};
+    sqlite::Statement s{*db_,
+                        "INSERT OR IGNORE INTO assets (id, name, duration_ms, size_bytes, "
+                        "created_at, source_sha256) VALUES (?, ?, ?, ?, ?, ?)"};
     s.bind(1, asset.id)
         .bind(2, asset.name)
         .bind(3, asset.duration_ms)
@@ -355,11 +264,11 @@ bool SchedulerStore::add_asset(const AssetRecord& asset) {
         .bind(5, asset.created_at_us)
         .bind(6, asset.source_sha256);
     s.run();
-    return s.changes() == 1;
+    return db_->changes() == 1;
 }
 
 std::optional<AssetRecord> SchedulerStore::find_asset(const std::string& id) {
-    SqliteStatement s{db_.get(), fmt::format("SELECT {} FROM assets WHERE id = ?", kAssetColumns)};
+    sqlite::Statement s{*db_, fmt::format("SELECT {} FROM assets WHERE id = ?", kAssetColumns)};
     s.bind(1, id);
     if (!s.step()) {
         return std::nullopt;
@@ -368,9 +277,9 @@ std::optional<AssetRecord> SchedulerStore::find_asset(const std::string& id) {
 }
 
 std::optional<AssetRecord> SchedulerStore::find_asset_by_source(const std::string& source_sha256) {
-    SqliteStatement s{db_.get(), fmt::format("SELECT {} FROM assets WHERE source_sha256 = ? "
-                                             "ORDER BY created_at LIMIT 1",
-                                             kAssetColumns)};
+    sqlite::Statement s{*db_, fmt::format("SELECT {} FROM assets WHERE source_sha256 = ? "
+                                          "ORDER BY created_at LIMIT 1",
+                                          kAssetColumns)};
     s.bind(1, source_sha256);
     if (!s.step()) {
         return std::nullopt;
@@ -379,8 +288,8 @@ std::optional<AssetRecord> SchedulerStore::find_asset_by_source(const std::strin
 }
 
 std::vector<AssetRecord> SchedulerStore::list_assets() {
-    SqliteStatement s{db_.get(),
-                      fmt::format("SELECT {} FROM assets ORDER BY created_at, id", kAssetColumns)};
+    sqlite::Statement s{
+        *db_, fmt::format("SELECT {} FROM assets ORDER BY created_at, id", kAssetColumns)};
     std::vector<AssetRecord> out;
     while (s.step()) {
         out.push_back(read_asset(s));
@@ -399,19 +308,19 @@ EntryRecord SchedulerStore::add_entry(const NewEntry& entry, TimePoint now, Dura
     r.start_at_us = entry.start_at_us;
     r.station_ids = entry.station_ids;
     r.created_at_us = to_unix_us(now);
-    SqliteStatement{db_.get(),
-                    "INSERT INTO schedule_entries (asset_id, title, priority, start_at_us, "
-                    "created_at) VALUES (?, ?, ?, ?, ?)"}
+    sqlite::Statement{*db_,
+                      "INSERT INTO schedule_entries (asset_id, title, priority, start_at_us, "
+                      "created_at) VALUES (?, ?, ?, ?, ?)"}
         .bind(1, r.asset_id)
         .bind(2, r.title)
         .bind(3, protocol::priority_name(r.priority))
         .bind(4, r.start_at_us)
         .bind(5, r.created_at_us)
         .run();
-    r.id = sqlite3_last_insert_rowid(db_.get());
+    r.id = db_->last_insert_rowid();
     for (const auto& station : r.station_ids) {
-        SqliteStatement{db_.get(),
-                        "INSERT OR IGNORE INTO entry_targets (entry_id, station_id) VALUES (?, ?)"}
+        sqlite::Statement{
+            *db_, "INSERT OR IGNORE INTO entry_targets (entry_id, station_id) VALUES (?, ?)"}
             .bind(1, r.id)
             .bind(2, station)
             .run();
@@ -427,15 +336,15 @@ EntryRecord SchedulerStore::add_entry(const NewEntry& entry, TimePoint now, Dura
 std::vector<EntryRecord> SchedulerStore::list_entries() {
     std::map<std::int64_t, std::vector<std::string>> targets;
     {
-        SqliteStatement s{db_.get(),
-                          "SELECT entry_id, station_id FROM entry_targets ORDER BY station_id"};
+        sqlite::Statement s{*db_,
+                            "SELECT entry_id, station_id FROM entry_targets ORDER BY station_id"};
         while (s.step()) {
             targets[s.int64(0)].push_back(s.text(1));
         }
     }
-    SqliteStatement s{db_.get(),
-                      "SELECT id, asset_id, title, priority, start_at_us, created_at FROM "
-                      "schedule_entries ORDER BY start_at_us, id"};
+    sqlite::Statement s{*db_,
+                        "SELECT id, asset_id, title, priority, start_at_us, created_at FROM "
+                        "schedule_entries ORDER BY start_at_us, id"};
     std::vector<EntryRecord> out;
     while (s.step()) {
         EntryRecord r;
@@ -457,13 +366,14 @@ std::vector<TimelineItemRecord> SchedulerStore::timeline_items(const std::string
                                                                TimePoint now, Duration horizon) {
     const std::int64_t keep_from = to_unix_us(now - kTimelineKeepPast);
     const std::int64_t until = to_unix_us(now + horizon);
-    SqliteStatement s{db_.get(),
-                      "SELECT e.id, e.asset_id, e.title, e.priority, e.start_at_us, a.duration_ms, "
-                      "a.size_bytes FROM schedule_entries e "
-                      "JOIN entry_targets t ON t.entry_id = e.id "
-                      "JOIN assets a ON a.id = e.asset_id "
-                      "WHERE t.station_id = ? AND e.start_at_us + a.duration_ms * 1000 >= ? "
-                      "AND e.start_at_us < ? ORDER BY e.start_at_us, e.id"};
+    sqlite::Statement s{
+        *db_,
+        "SELECT e.id, e.asset_id, e.title, e.priority, e.start_at_us, a.duration_ms, "
+        "a.size_bytes FROM schedule_entries e "
+        "JOIN entry_targets t ON t.entry_id = e.id "
+        "JOIN assets a ON a.id = e.asset_id "
+        "WHERE t.station_id = ? AND e.start_at_us + a.duration_ms * 1000 >= ? "
+        "AND e.start_at_us < ? ORDER BY e.start_at_us, e.id"};
     s.bind(1, station_id).bind(2, keep_from).bind(3, until);
     std::vector<TimelineItemRecord> out;
     while (s.step()) {
@@ -483,8 +393,8 @@ std::vector<TimelineItemRecord> SchedulerStore::timeline_items(const std::string
 std::uint64_t SchedulerStore::compile_into(const std::string& station_id,
                                            const std::vector<TimelineItemRecord>& items,
                                            bool* changed) {
-    SqliteStatement s{db_.get(),
-                      "SELECT timeline_revision, timeline_digest FROM stations WHERE id = ?"};
+    sqlite::Statement s{*db_,
+                        "SELECT timeline_revision, timeline_digest FROM stations WHERE id = ?"};
     s.bind(1, station_id);
     if (!s.step()) {
         throw StoreError{fmt::format("database: station '{}' vanished", station_id)};
@@ -494,9 +404,8 @@ std::uint64_t SchedulerStore::compile_into(const std::string& station_id,
     *changed = digest != s.text(1);
     if (*changed) {
         ++revision;
-        SqliteStatement{
-            db_.get(),
-            "UPDATE stations SET timeline_revision = ?, timeline_digest = ? WHERE id = ?"}
+        sqlite::Statement{
+            *db_, "UPDATE stations SET timeline_revision = ?, timeline_digest = ? WHERE id = ?"}
             .bind(1, revision)
             .bind(2, digest)
             .bind(3, station_id)
@@ -523,7 +432,7 @@ std::vector<std::string> SchedulerStore::compile_all_timelines(TimePoint now, Du
     Transaction tx{*this};
     std::vector<std::string> ids;
     {
-        SqliteStatement s{db_.get(), "SELECT id FROM stations ORDER BY id"};
+        sqlite::Statement s{*db_, "SELECT id FROM stations ORDER BY id"};
         while (s.step()) {
             ids.push_back(s.text(0));
         }
@@ -543,8 +452,8 @@ std::vector<std::string> SchedulerStore::compile_all_timelines(TimePoint now, Du
 // --- as-run
 
 bool SchedulerStore::add_as_run(const AsRunRow& row) {
-    SqliteStatement s{
-        db_.get(),
+    sqlite::Statement s{
+        *db_,
         "INSERT OR IGNORE INTO as_run (record_id, station_id, item_id, asset_id, "
         "scheduled_at_us, started_at_us, ended_at_us, status, reason, "
         "timeline_revision, received_at_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"};
@@ -560,16 +469,16 @@ bool SchedulerStore::add_as_run(const AsRunRow& row) {
         .bind(10, row.timeline_revision)
         .bind(11, row.received_at_us);
     s.run();
-    return s.changes() == 1;
+    return db_->changes() == 1;
 }
 
 std::vector<AsRunRow> SchedulerStore::list_as_run(const std::string& station_id,
                                                   std::size_t limit) {
-    SqliteStatement s{db_.get(),
-                      "SELECT record_id, station_id, item_id, asset_id, scheduled_at_us, "
-                      "started_at_us, ended_at_us, status, reason, timeline_revision, "
-                      "received_at_us FROM as_run WHERE (?1 = '' OR station_id = ?1) "
-                      "ORDER BY scheduled_at_us DESC, received_at_us DESC, record_id LIMIT ?2"};
+    sqlite::Statement s{*db_,
+                        "SELECT record_id, station_id, item_id, asset_id, scheduled_at_us, "
+                        "started_at_us, ended_at_us, status, reason, timeline_revision, "
+                        "received_at_us FROM as_run WHERE (?1 = '' OR station_id = ?1) "
+                        "ORDER BY scheduled_at_us DESC, received_at_us DESC, record_id LIMIT ?2"};
     s.bind(1, station_id).bind(2, static_cast<std::int64_t>(limit));
     std::vector<AsRunRow> out;
     while (s.step()) {
@@ -591,7 +500,7 @@ std::vector<AsRunRow> SchedulerStore::list_as_run(const std::string& station_id,
 }
 
 std::size_t SchedulerStore::count_as_run() {
-    SqliteStatement s{db_.get(), "SELECT COUNT(*) FROM as_run"};
+    sqlite::Statement s{*db_, "SELECT COUNT(*) FROM as_run"};
     s.step();
     return static_cast<std::size_t>(s.int64(0));
 }

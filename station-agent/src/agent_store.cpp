@@ -1,8 +1,6 @@
 #include "loa/agent/agent_store.hpp"
 
-#include "sqlite_db.hpp"
-#include "sqlite_statement.hpp"
-#include "sqlite_transaction.hpp"
+#include "loa/common/sqlite.hpp"
 
 #include <fmt/format.h>
 
@@ -43,13 +41,9 @@ CREATE TABLE outbox (
 }  // namespace
 
 AgentStore::AgentStore(const std::filesystem::path& path, const IClock& clock)
-    : clock_{clock}, db_{std::make_unique<SqliteDb>(path)} {
-    db_->exec("PRAGMA journal_mode=WAL");
     // The outbox must survive a power cut: FULL syncs the WAL on every commit.
-    db_->exec("PRAGMA synchronous=FULL");
-    db_->exec("PRAGMA busy_timeout=5000");
-    db_->exec("PRAGMA foreign_keys=ON");
-    migrate();
+    : clock_{clock}, db_{std::make_unique<sqlite::Database>(path, "FULL")} {
+    db_->migrate(kMigrations, "loa-agent");
 }
 
 AgentStore::~AgentStore() = default;
@@ -60,57 +54,31 @@ int AgentStore::latest_schema_version() {
 
 int AgentStore::schema_version() const {
     std::lock_guard lock{mu_};
-    SqliteStatement st{*db_, "SELECT version FROM schema_version"};
-    return st.step() ? static_cast<int>(st.column_int(0)) : 0;
-}
-
-void AgentStore::migrate() {
-    db_->exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
-    int version = 0;
-    {
-        SqliteStatement st{*db_, "SELECT version FROM schema_version"};
-        if (st.step()) {
-            version = static_cast<int>(st.column_int(0));
-        } else {
-            db_->exec("INSERT INTO schema_version (version) VALUES (0)");
-        }
-    }
-    if (version > latest_schema_version()) {
-        throw StoreError{
-            fmt::format("{}: schema version {} is newer than this agent understands ({}); use a "
-                        "newer loa-agent",
-                        db_->name(), version, latest_schema_version())};
-    }
-    for (int v = version; v < latest_schema_version(); ++v) {
-        SqliteTransaction tx{*db_};
-        db_->exec(std::string{kMigrations.at(static_cast<std::size_t>(v))});
-        SqliteStatement{*db_, "UPDATE schema_version SET version = ?"}.bind(1, v + 1).run();
-        tx.commit();
-    }
+    return db_->schema_version();
 }
 
 std::optional<StoredTimeline> AgentStore::timeline() const {
     std::lock_guard lock{mu_};
-    SqliteStatement st{*db_, "SELECT revision, station_id, bytes, signature FROM timeline"};
+    sqlite::Statement st{*db_, "SELECT revision, station_id, bytes, signature FROM timeline"};
     if (!st.step()) {
         return std::nullopt;
     }
     StoredTimeline t;
-    t.revision = static_cast<std::uint64_t>(st.column_int(0));
-    t.station_id = st.column_text(1);
-    t.bytes = st.column_blob(2);
-    t.signature = st.column_blob(3);
+    t.revision = static_cast<std::uint64_t>(st.int64(0));
+    t.station_id = st.text(1);
+    t.bytes = st.blob(2);
+    t.signature = st.blob(3);
     return t;
 }
 
 void AgentStore::save_timeline(const StoredTimeline& timeline) {
     std::lock_guard lock{mu_};
-    SqliteStatement{*db_,
-                    "INSERT INTO timeline (id, revision, station_id, bytes, signature, "
-                    "stored_at_us) VALUES (1, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
-                    "revision = excluded.revision, station_id = excluded.station_id, "
-                    "bytes = excluded.bytes, signature = excluded.signature, "
-                    "stored_at_us = excluded.stored_at_us"}
+    sqlite::Statement{*db_,
+                      "INSERT INTO timeline (id, revision, station_id, bytes, signature, "
+                      "stored_at_us) VALUES (1, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+                      "revision = excluded.revision, station_id = excluded.station_id, "
+                      "bytes = excluded.bytes, signature = excluded.signature, "
+                      "stored_at_us = excluded.stored_at_us"}
         .bind(1, static_cast<std::int64_t>(timeline.revision))
         .bind(2, timeline.station_id)
         .bind_blob(3, timeline.bytes)
@@ -121,24 +89,24 @@ void AgentStore::save_timeline(const StoredTimeline& timeline) {
 
 std::uint64_t AgentStore::timeline_revision() const {
     std::lock_guard lock{mu_};
-    SqliteStatement st{*db_, "SELECT revision FROM timeline"};
-    return st.step() ? static_cast<std::uint64_t>(st.column_int(0)) : 0;
+    sqlite::Statement st{*db_, "SELECT revision FROM timeline"};
+    return st.step() ? static_cast<std::uint64_t>(st.int64(0)) : 0;
 }
 
 bool AgentStore::item_handled(const std::string& item_id, std::int64_t start_at_us) const {
     std::lock_guard lock{mu_};
-    SqliteStatement st{*db_, "SELECT 1 FROM item_state WHERE item_id = ? AND start_at_us = ?"};
+    sqlite::Statement st{*db_, "SELECT 1 FROM item_state WHERE item_id = ? AND start_at_us = ?"};
     st.bind(1, item_id).bind(2, start_at_us);
     return st.step();
 }
 
 bool AgentStore::record_as_run(const wire::AsRunRecord& record) {
     std::lock_guard lock{mu_};
-    SqliteTransaction tx{*db_};
+    sqlite::Transaction tx{*db_};
     const auto now_us = to_unix_us(clock_.now());
-    SqliteStatement{*db_,
-                    "INSERT INTO item_state (item_id, start_at_us, state, record_id, "
-                    "updated_at_us) VALUES (?, ?, 'done', ?, ?) ON CONFLICT DO NOTHING"}
+    sqlite::Statement{*db_,
+                      "INSERT INTO item_state (item_id, start_at_us, state, record_id, "
+                      "updated_at_us) VALUES (?, ?, 'done', ?, ?) ON CONFLICT DO NOTHING"}
         .bind(1, record.item_id())
         .bind(2, record.scheduled_at_us())
         .bind(3, record.record_id())
@@ -147,7 +115,8 @@ bool AgentStore::record_as_run(const wire::AsRunRecord& record) {
     if (db_->changes() == 0) {
         return false;  // already aired or reported: the transaction rolls back
     }
-    SqliteStatement{*db_, "INSERT INTO outbox (record_id, record, created_at_us) VALUES (?, ?, ?)"}
+    sqlite::Statement{*db_,
+                      "INSERT INTO outbox (record_id, record, created_at_us) VALUES (?, ?, ?)"}
         .bind(1, record.record_id())
         .bind_blob(2, record.SerializeAsString())
         .bind(3, now_us)
@@ -158,17 +127,17 @@ bool AgentStore::record_as_run(const wire::AsRunRecord& record) {
 
 std::vector<wire::AsRunRecord> AgentStore::pending_as_run(std::size_t limit) const {
     std::lock_guard lock{mu_};
-    SqliteStatement st{*db_,
-                       "SELECT record_id, record FROM outbox ORDER BY created_at_us, rowid "
-                       "LIMIT ?"};
+    sqlite::Statement st{*db_,
+                         "SELECT record_id, record FROM outbox ORDER BY created_at_us, rowid "
+                         "LIMIT ?"};
     st.bind(1, static_cast<std::int64_t>(limit));
     std::vector<wire::AsRunRecord> out;
     while (st.step()) {
         wire::AsRunRecord record;
-        const std::string blob = st.column_blob(1);
+        const std::string blob = st.blob(1);
         if (!record.ParseFromString(blob)) {
-            throw StoreError{fmt::format("{}: outbox record {} is not readable", db_->name(),
-                                         st.column_text(0))};
+            throw StoreError{
+                fmt::format("{}: outbox record {} is not readable", db_->name(), st.text(0))};
         }
         out.push_back(std::move(record));
     }
@@ -177,15 +146,15 @@ std::vector<wire::AsRunRecord> AgentStore::pending_as_run(std::size_t limit) con
 
 std::size_t AgentStore::outbox_depth() const {
     std::lock_guard lock{mu_};
-    SqliteStatement st{*db_, "SELECT COUNT(*) FROM outbox"};
-    return st.step() ? static_cast<std::size_t>(st.column_int(0)) : 0;
+    sqlite::Statement st{*db_, "SELECT COUNT(*) FROM outbox"};
+    return st.step() ? static_cast<std::size_t>(st.int64(0)) : 0;
 }
 
 std::size_t AgentStore::acknowledge_as_run(const std::vector<std::string>& record_ids) {
     std::lock_guard lock{mu_};
-    SqliteTransaction tx{*db_};
+    sqlite::Transaction tx{*db_};
     std::size_t removed = 0;
-    SqliteStatement st{*db_, "DELETE FROM outbox WHERE record_id = ?"};
+    sqlite::Statement st{*db_, "DELETE FROM outbox WHERE record_id = ?"};
     for (const auto& id : record_ids) {
         st.reset();
         st.bind(1, id).run();

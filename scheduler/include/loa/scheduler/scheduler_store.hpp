@@ -2,6 +2,7 @@
 
 #include "loa/common/clock.hpp"
 #include "loa/common/result.hpp"
+#include "loa/common/sqlite.hpp"
 #include "loa/scheduler/records.hpp"
 
 #include <cstdint>
@@ -12,16 +13,11 @@
 #include <utility>
 #include <vector>
 
-struct sqlite3;
-
 namespace loa::scheduler {
 
 // The database failed (cannot open, disk full, a schema newer than this build, ...). What the
 // store expects to happen (a duplicate key, an unknown row) is a Result or an optional instead.
-class StoreError : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
+using StoreError = sqlite::Error;
 
 // How far back an item stays in a timeline after it ended.
 inline constexpr Duration kTimelineKeepPast = std::chrono::hours{1};
@@ -49,18 +45,9 @@ public:
     // A scoped transaction: rolled back when destroyed without commit(). Transactions nest
     // (the inner ones are savepoints). The outermost one takes the write lock at once
     // (BEGIN IMMEDIATE), so a read-then-write inside it cannot be overtaken.
-    class Transaction {
+    class Transaction : public sqlite::Transaction {
     public:
-        explicit Transaction(SchedulerStore& store);
-        ~Transaction();
-        Transaction(const Transaction&) = delete;
-        Transaction& operator=(const Transaction&) = delete;
-        void commit();
-
-    private:
-        SchedulerStore& store_;
-        std::string savepoint_;  // empty for the outermost transaction
-        bool done_ = false;
+        explicit Transaction(SchedulerStore& store) : sqlite::Transaction{*store.db_} {}
     };
 
     // --- stations
@@ -115,18 +102,10 @@ public:
     std::size_t count_as_run();
 
 private:
-    friend class Transaction;
-    void exec(const char* sql);
-    void migrate();
     std::uint64_t compile_into(const std::string& station_id,
                                const std::vector<TimelineItemRecord>& items, bool* changed);
 
-    struct Closer {
-        void operator()(sqlite3* db) const;
-    };
-    std::unique_ptr<sqlite3, Closer> db_;
-    int transaction_depth_ = 0;
-    std::uint64_t savepoint_counter_ = 0;
+    std::unique_ptr<sqlite::Database> db_;
 };
 
 }  // namespace loa::scheduler

@@ -3,6 +3,8 @@
 #include "loa/common/clock.hpp"
 #include "loa/wire/loa.pb.h"
 
+#include "loa/common/sqlite.hpp"
+
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -14,14 +16,9 @@
 
 namespace loa::agent {
 
-class SqliteDb;
-
 // A database that cannot be opened, migrated or written. Thrown by AgentStore (the database
 // layer); the link and feeder threads catch it, log it and carry on.
-class StoreError : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
+using StoreError = sqlite::Error;
 
 // The timeline exactly as the scheduler signed it, so it can be verified again on load.
 struct StoredTimeline {
@@ -72,11 +69,9 @@ public:
     std::size_t acknowledge_as_run(const std::vector<std::string>& record_ids);
 
 private:
-    void migrate();
-
     const IClock& clock_;
     mutable std::mutex mu_;
-    std::unique_ptr<SqliteDb> db_;
+    std::unique_ptr<sqlite::Database> db_;
 };
 
 }  // namespace loa::agent
