@@ -1,5 +1,6 @@
 // libFuzzer target for the link decoder: bytes from the network must never crash it.
-// Build with clang: cmake -DCMAKE_CXX_COMPILER=clang++ -DLOA_FUZZ=ON, run build/tests/fuzz/fuzz_envelope.
+// Build with clang: cmake -DCMAKE_CXX_COMPILER=clang++ -DLOA_FUZZ=ON, run
+// build/tests/fuzz/fuzz_envelope.
 #include "loa/protocol/envelope.hpp"
 
 #include <cstddef>
