@@ -19,6 +19,11 @@ pkg_check_modules(OPUS REQUIRED IMPORTED_TARGET opus)
 pkg_check_modules(OPUSFILE REQUIRED IMPORTED_TARGET opusfile)
 pkg_check_modules(OPUSENC REQUIRED IMPORTED_TARGET libopusenc)
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+pkg_check_modules(GSTREAMER REQUIRED IMPORTED_TARGET gstreamer-1.0 gstreamer-app-1.0
+                  gstreamer-pbutils-1.0)
+pkg_check_modules(EBUR128 REQUIRED IMPORTED_TARGET libebur128)
+pkg_check_modules(ESPEAKNG REQUIRED IMPORTED_TARGET espeak-ng)
+pkg_check_modules(ICAL REQUIRED IMPORTED_TARGET libical)
 
 if(LOA_BUILD_TESTS)
     find_package(GTest REQUIRED)
