@@ -196,6 +196,14 @@ Result<std::vector<float>> decode_to_pcm(const std::filesystem::path& path) {
 }
 
 Status encode_ogg_opus(std::span<const float> pcm, const std::filesystem::path& out, int bitrate) {
+    OpusEncodeSettings settings;
+    settings.bitrate = bitrate;
+    return encode_ogg_opus(pcm, out, settings);
+}
+
+Status encode_ogg_opus(std::span<const float> pcm, const std::filesystem::path& out,
+                       const OpusEncodeSettings& settings) {
+    const int bitrate = settings.bitrate;
     if (pcm.empty()) {
         return Error{fmt::format("cannot encode {}: no audio to encode", out)};
     }
@@ -236,6 +244,26 @@ Status encode_ogg_opus(std::span<const float> pcm, const std::filesystem::path& 
         (err = ope_encoder_ctl(enc.get(), OPUS_SET_SIGNAL(OPUS_SIGNAL_VOICE))) != OPE_OK ||
         (err = ope_encoder_ctl(enc.get(), OPUS_SET_BITRATE(bitrate))) != OPE_OK) {
         return fail(fmt::format("encoder settings: {}", ope_strerror(err)));
+    }
+    if (settings.complexity >= 0 &&
+        (err = ope_encoder_ctl(enc.get(),
+                               OPUS_SET_COMPLEXITY(std::min(settings.complexity, 10)))) != OPE_OK) {
+        return fail(fmt::format("encoder complexity: {}", ope_strerror(err)));
+    }
+    const int duration = settings.frame_ms == 60   ? OPUS_FRAMESIZE_60_MS
+                         : settings.frame_ms == 40 ? OPUS_FRAMESIZE_40_MS
+                                                   : OPUS_FRAMESIZE_20_MS;
+    if ((err = ope_encoder_ctl(enc.get(), OPUS_SET_EXPERT_FRAME_DURATION(duration))) != OPE_OK) {
+        return fail(fmt::format("encoder frame duration: {}", ope_strerror(err)));
+    }
+    const int hz = settings.max_bandwidth_hz;
+    const int bandwidth = hz <= 4000    ? OPUS_BANDWIDTH_NARROWBAND
+                          : hz <= 6000  ? OPUS_BANDWIDTH_MEDIUMBAND
+                          : hz <= 8000  ? OPUS_BANDWIDTH_WIDEBAND
+                          : hz <= 12000 ? OPUS_BANDWIDTH_SUPERWIDEBAND
+                                        : OPUS_BANDWIDTH_FULLBAND;
+    if ((err = ope_encoder_ctl(enc.get(), OPUS_SET_MAX_BANDWIDTH(bandwidth))) != OPE_OK) {
+        return fail(fmt::format("encoder bandwidth: {}", ope_strerror(err)));
     }
     for (std::size_t at = 0; at < pcm.size(); at += kChunkFrames) {
         const std::size_t n = std::min(kChunkFrames, pcm.size() - at);

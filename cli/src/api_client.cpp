@@ -19,7 +19,8 @@ namespace loa::cli {
 namespace {
 
 constexpr time_t kConnectTimeoutS = 5;
-constexpr time_t kTransferTimeoutS = 120;  // an upload is decoded and normalised before the answer
+// An upload is decoded and normalised before the answer: a 3-hour file takes about 2 minutes.
+constexpr time_t kTransferTimeoutS = 600;
 
 struct ParsedUrl {
     std::string scheme_host_port;
@@ -223,6 +224,16 @@ Result<ApiAnswer> ApiClient::post_json(std::string_view path, const nlohmann::js
 Result<ApiAnswer> ApiClient::post_bytes(std::string_view path, const Query& query,
                                         const std::string& bytes, const std::string& content_type) {
     return answer_of(http_->Post(target(path, query), bytes, content_type));
+}
+
+Result<std::string> ApiClient::get_bytes(std::string_view path) {
+    const auto result = http_->Get(target(path, {}));
+    if (!result || result->status < 200 || result->status >= 300) {
+        auto failure = answer_of(result);
+        return failure ? Error{fmt::format(text::kUnexpectedAnswer, result->body.substr(0, 200))}
+                       : failure.error();
+    }
+    return result->body;
 }
 
 }  // namespace loa::cli

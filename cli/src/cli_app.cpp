@@ -110,7 +110,7 @@ int CliApp::run(int argc, const char* const* argv) {
         action = [](CommandContext& c) { return station_list(c); };
     });
 
-    // loa asset add | list
+    // loa asset add | list | tts | show | play-local
     auto* asset = app.add_subcommand("asset", std::string{text::kAssetHelp});
     asset->require_subcommand(1);
     std::vector<std::string> asset_files;
@@ -122,6 +122,25 @@ int CliApp::run(int argc, const char* const* argv) {
         [&] { action = [&](CommandContext& c) { return asset_add(c, asset_files); }; });
     asset->add_subcommand("list", std::string{text::kAssetListHelp})->callback([&] {
         action = [](CommandContext& c) { return asset_list(c); };
+    });
+    AssetTtsOptions tts_opts;
+    auto* asset_tts_cmd = asset->add_subcommand("tts", std::string{text::kAssetTtsHelp});
+    asset_tts_cmd->add_option("--text", tts_opts.text, std::string{text::kTextHelp})->required();
+    asset_tts_cmd->add_option("--voice", tts_opts.voice, std::string{text::kVoiceHelp});
+    asset_tts_cmd->add_option("--name", tts_opts.name, std::string{text::kAssetNameHelp});
+    asset_tts_cmd->callback(
+        [&] { action = [&](CommandContext& c) { return asset_tts(c, tts_opts); }; });
+    std::string asset_id;
+    auto* asset_show_cmd = asset->add_subcommand("show", std::string{text::kAssetShowHelp});
+    asset_show_cmd->add_option("ID", asset_id, std::string{text::kAssetIdHelp})->required();
+    asset_show_cmd->callback(
+        [&] { action = [&](CommandContext& c) { return asset_show(c, asset_id); }; });
+    std::string play_device = "default";
+    auto* asset_play_cmd = asset->add_subcommand("play-local", std::string{text::kAssetPlayHelp});
+    asset_play_cmd->add_option("ID", asset_id, std::string{text::kAssetIdHelp})->required();
+    asset_play_cmd->add_option("--device", play_device, std::string{text::kDeviceHelp});
+    asset_play_cmd->callback([&] {
+        action = [&](CommandContext& c) { return asset_play_local(c, asset_id, play_device); };
     });
 
     // loa schedule add | list

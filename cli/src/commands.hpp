@@ -48,6 +48,17 @@ int station_add(CommandContext& ctx, const StationAddOptions& options);
 int station_list(CommandContext& ctx);
 int asset_add(CommandContext& ctx, const std::vector<std::string>& files);
 int asset_list(CommandContext& ctx);
+
+struct AssetTtsOptions {
+    std::string text;
+    std::string voice;  // empty: the scheduler's default
+    std::string name;   // empty: the scheduler names it
+};
+
+int asset_tts(CommandContext& ctx, const AssetTtsOptions& options);
+int asset_show(CommandContext& ctx, const std::string& id);
+// Downloads the asset's Opus file, decodes it and plays it through PortAudio on `device`.
+int asset_play_local(CommandContext& ctx, const std::string& id, const std::string& device);
 int schedule_add(CommandContext& ctx, const ScheduleAddOptions& options);
 int schedule_list(CommandContext& ctx);
 int asrun_list(CommandContext& ctx, const AsrunListOptions& options);

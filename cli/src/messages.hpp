@@ -36,12 +36,27 @@ inline constexpr std::string_view kAgentConfigHelp =
 inline constexpr std::string_view kStationListHelp =
     "List stations: online state, last heartbeat, timeline revision sent and acknowledged";
 
-inline constexpr std::string_view kAssetHelp = "Upload and list audio assets";
+inline constexpr std::string_view kAssetHelp =
+    "Upload, speak, list, show and listen to audio assets";
 inline constexpr std::string_view kAssetAddHelp =
-    "Upload audio files (WAV, FLAC, Ogg); each becomes an asset, loudness-normalised Opus. "
-    "Uploading the same content again gives the existing asset";
+    "Upload audio files (MP3, AAC/M4A, WAV, FLAC, Ogg Vorbis/Opus, AMR); the scheduler decodes "
+    "each, brings it to the configured loudness (EBU R128, -16 LUFS by default) and keeps it as "
+    "Opus. Uploading the same content again gives the existing asset";
 inline constexpr std::string_view kAssetFilesHelp = "Audio files to upload";
-inline constexpr std::string_view kAssetListHelp = "List assets";
+inline constexpr std::string_view kAssetListHelp = "List assets with their loudness";
+inline constexpr std::string_view kAssetTtsHelp =
+    "Make an asset of a typed notice: espeak-ng speaks it (Vietnamese by default), at the same "
+    "loudness as the uploads";
+inline constexpr std::string_view kTextHelp = "The notice's text (UTF-8)";
+inline constexpr std::string_view kVoiceHelp =
+    "espeak-ng voice: vi (Northern), vi-vn-x-central, vi-vn-x-south, en, ... (default: the "
+    "scheduler's [ingest] tts_voice)";
+inline constexpr std::string_view kAssetNameHelp = "Asset name (default: the start of the text)";
+inline constexpr std::string_view kAssetShowHelp = "Show one asset: duration, loudness, source";
+inline constexpr std::string_view kAssetPlayHelp =
+    "Download an asset and play it on this computer's sound device";
+inline constexpr std::string_view kDeviceHelp =
+    "PortAudio output device name (default: the system's default output)";
 
 inline constexpr std::string_view kScheduleHelp = "Schedule and list broadcasts";
 inline constexpr std::string_view kScheduleAddHelp = "Schedule an asset to air on stations";
@@ -101,6 +116,26 @@ inline constexpr std::string_view kAgentConfigWritten =
 inline constexpr std::string_view kAgentConfigPrinted =
     "the agent config above holds the station's secret key: it is not stored anywhere else";
 inline constexpr std::string_view kAssetExisting = "(already uploaded)";
+// Written to the error stream while a file is sent and ingested: name, size.
+inline constexpr std::string_view kIngesting = "ingesting {} ({})…";
+// After it: seconds, x real time, input loudness, loudness.
+inline constexpr std::string_view kIngested =
+    "  ingested in {:.2f} s ({:.0f}x real time): {} LUFS → {} LUFS";
+inline constexpr std::string_view kSpeaking = "speaking {} characters with voice {}…";
+inline constexpr std::string_view kSpeakingDefault = "speaking {} characters…";
+inline constexpr std::string_view kPlaying = "playing {} ({}) on {}…";  // name, duration, device
+inline constexpr std::string_view kPlayed = "done";
+inline constexpr std::string_view kUnitLufs = "{:.1f} LUFS";
+inline constexpr std::string_view kUnitDbtp = "{:.1f} dBTP";
+inline constexpr std::string_view kShowId = "id";
+inline constexpr std::string_view kShowName = "name";
+inline constexpr std::string_view kShowDuration = "duration";
+inline constexpr std::string_view kShowLoudness = "loudness";
+inline constexpr std::string_view kShowTruePeak = "true peak";
+inline constexpr std::string_view kShowSource = "source";
+inline constexpr std::string_view kShowSize = "size";
+inline constexpr std::string_view kShowCreated = "created";
+inline constexpr std::string_view kCannotPlay = "cannot play asset {}: {}";
 inline constexpr std::string_view kNoStations = "No stations.";
 inline constexpr std::string_view kNoAssets = "No assets.";
 inline constexpr std::string_view kNoEntries = "No schedule entries.";
@@ -120,6 +155,8 @@ inline constexpr std::string_view kColAcked = "ACKED";
 inline constexpr std::string_view kColVersion = "VERSION";
 inline constexpr std::string_view kColDuration = "DURATION";
 inline constexpr std::string_view kColSize = "SIZE";
+inline constexpr std::string_view kColLoudness = "LOUDNESS";
+inline constexpr std::string_view kColPeak = "PEAK";
 inline constexpr std::string_view kColCreated = "CREATED";
 inline constexpr std::string_view kColNote = "";
 inline constexpr std::string_view kColStart = "START";

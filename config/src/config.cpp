@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <system_error>
+#include <utility>
 
 namespace loa::config {
 namespace {
@@ -193,16 +194,242 @@ std::string quote(std::string_view text) {
     return out;
 }
 
+// --- agent: zones, playout, chimes ---
+
+const std::vector<std::string_view> kZoneKeys{"name",
+                                              "amplifier",
+                                              "volume_db",
+                                              "lead_time_ms",
+                                              "hold_time_s",
+                                              "gpio_chip",
+                                              "gpio_line",
+                                              "gpio_active_low",
+                                              "power_on_command",
+                                              "power_off_command",
+                                              "simulated_fault_file"};
+
+std::vector<std::string_view> playout_keys() {
+    // Views into static strings: kept for the life of the program.
+    static const std::vector<std::string> volume_keys = [] {
+        std::vector<std::string> keys;
+        for (const auto name : kPriorityClassNames) {
+            keys.push_back(fmt::format("{}_volume_db", name));
+        }
+        return keys;
+    }();
+    std::vector<std::string_view> keys{"fade_ms", "duck_db"};
+    keys.insert(keys.end(), volume_keys.begin(), volume_keys.end());
+    return keys;
+}
+
+std::vector<std::string_view> chime_keys() {
+    static const std::vector<std::string> names = [] {
+        std::vector<std::string> keys;
+        for (const auto name : kPriorityClassNames) {
+            keys.push_back(fmt::format("{}_before", name));
+            keys.push_back(fmt::format("{}_after", name));
+        }
+        return keys;
+    }();
+    return {names.begin(), names.end()};
+}
+
+bool valid_zone_name(std::string_view name) {
+    return !name.empty() && name.size() <= 32 && std::all_of(name.begin(), name.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '-' || c == '_';
+    });
+}
+
+std::string_view amplifier_name(AmplifierKind kind) {
+    switch (kind) {
+        case AmplifierKind::gpio:
+            return "gpio";
+        case AmplifierKind::command:
+            return "command";
+        case AmplifierKind::simulated:
+            break;
+    }
+    return "simulated";
+}
+
+ZoneConfig read_zone(const TomlReader& reader, std::size_t index) {
+    const std::string section = fmt::format("zones[{}]", index);
+    ZoneConfig zone;
+    if (auto name = reader.string(section, "name")) {
+        if (!valid_zone_name(*name)) {
+            reader.fail(section, "name",
+                        fmt::format("\"{}\" is not a zone name (1 to 32 letters, digits, '-' or "
+                                    "'_')",
+                                    *name));
+        }
+        zone.name = *name;
+    }
+    if (auto kind = reader.string(section, "amplifier")) {
+        if (*kind == "simulated") {
+            zone.amplifier = AmplifierKind::simulated;
+        } else if (*kind == "gpio") {
+            zone.amplifier = AmplifierKind::gpio;
+        } else if (*kind == "command") {
+            zone.amplifier = AmplifierKind::command;
+        } else {
+            reader.fail(
+                section, "amplifier",
+                fmt::format(R"(must be "simulated", "gpio" or "command", not "{}")", *kind));
+        }
+    }
+    if (auto db = reader.number_in(section, "volume_db", -60.0, 6.0)) {
+        zone.volume_db = *db;
+    }
+    if (auto ms = reader.integer_in(section, "lead_time_ms", 0, 60'000)) {
+        zone.lead_time = std::chrono::milliseconds{*ms};
+    }
+    if (auto s = reader.integer_in(section, "hold_time_s", 0, 3600)) {
+        zone.hold_time = std::chrono::seconds{*s};
+    }
+    if (auto chip = reader.string(section, "gpio_chip")) {
+        if (chip->empty()) {
+            reader.fail(section, "gpio_chip", "must not be empty");
+        }
+        zone.gpio_chip = *chip;
+    }
+    if (auto line = reader.integer_in(section, "gpio_line", 0, 1023)) {
+        zone.gpio_line = static_cast<unsigned>(*line);
+    }
+    if (auto low = reader.boolean(section, "gpio_active_low")) {
+        zone.gpio_active_low = *low;
+    }
+    for (const auto key : {"power_on_command", "power_off_command"}) {
+        if (auto argv = reader.strings(section, key)) {
+            if (argv->empty() || argv->front().empty()) {
+                reader.fail(section, key, "must name a program: [\"/usr/local/bin/amp\", \"on\"]");
+            }
+            (std::string_view{key} == "power_on_command" ? zone.power_on_command
+                                                         : zone.power_off_command) = *argv;
+        }
+    }
+    if (auto file = reader.string(section, "simulated_fault_file")) {
+        if (file->empty()) {
+            reader.fail(section, "simulated_fault_file", "must not be empty");
+        }
+        zone.simulated_fault_file = *file;
+    }
+    if (zone.amplifier == AmplifierKind::gpio && zone.gpio_chip.empty()) {
+        reader.fail(section, "gpio_chip", R"(missing: required when amplifier = "gpio")");
+    }
+    if (zone.amplifier == AmplifierKind::command) {
+        for (const auto key : {"power_on_command", "power_off_command"}) {
+            const auto& argv = std::string_view{key} == "power_on_command" ? zone.power_on_command
+                                                                           : zone.power_off_command;
+            if (argv.empty()) {
+                reader.fail(section, key, R"(missing: required when amplifier = "command")");
+            }
+        }
+    }
+    return zone;
+}
+
+void read_playout(const TomlReader& reader, AgentConfig& config) {
+    if (const std::size_t n = reader.count("zones"); n > 0) {
+        if (n > 1) {
+            reader.fail("zones[1]", "name",
+                        fmt::format("this agent drives one zone; {} [[zones]] are given", n));
+        }
+        config.zones.clear();
+        for (std::size_t i = 0; i < n; ++i) {
+            config.zones.push_back(read_zone(reader, i));
+        }
+    }
+    if (auto ms = reader.integer_in("playout", "fade_ms", 1, 100)) {
+        config.fade = std::chrono::milliseconds{*ms};
+    }
+    if (auto db = reader.number_in("playout", "duck_db", -60.0, 0.0)) {
+        config.duck_db = *db;
+    }
+    for (std::size_t i = 0; i < kPriorityClassNames.size(); ++i) {
+        const auto name = kPriorityClassNames[i];
+        if (auto db = reader.number_in("playout", fmt::format("{}_volume_db", name), -60.0, 6.0)) {
+            config.class_volume_db[i] = *db;
+        }
+        for (const bool before : {true, false}) {
+            const auto key = fmt::format("{}_{}", name, before ? "before" : "after");
+            if (auto path = reader.string("chimes", key)) {
+                if (path->empty()) {
+                    reader.fail("chimes", key, "must not be empty (leave the key out for none)");
+                }
+                (before ? config.chimes[i].before : config.chimes[i].after) = *path;
+            }
+        }
+    }
+}
+
+std::string toml_string_array(const std::vector<std::string>& items) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        out += (i == 0 ? "" : ", ") + quote(items[i]);
+    }
+    return out + "]";
+}
+
+IngestConfig read_ingest(const TomlReader& reader, IngestConfig config) {
+    if (auto v = reader.number_in("ingest", "target_lufs", -40.0, -5.0)) {
+        config.target_lufs = *v;
+    }
+    if (auto v = reader.number_in("ingest", "true_peak_dbtp", -12.0, 0.0)) {
+        config.true_peak_dbtp = *v;
+    }
+    if (auto v = reader.integer_in("ingest", "max_duration_minutes", 1, 1440)) {
+        config.max_duration_minutes = static_cast<int>(*v);
+    }
+    if (auto v = reader.integer_in("ingest", "bitrate_kbps", 6, 256)) {
+        config.bitrate_kbps = static_cast<int>(*v);
+    }
+    if (auto v = reader.integer_in("ingest", "opus_complexity", 0, 10)) {
+        config.complexity = static_cast<int>(*v);
+    }
+    if (auto band = reader.string("ingest", "bandwidth")) {
+        static constexpr std::array<std::pair<std::string_view, int>, 5> kBands{
+            {{"narrowband", 4000},
+             {"mediumband", 6000},
+             {"wideband", 8000},
+             {"superwideband", 12000},
+             {"fullband", 20000}}};
+        const auto it = std::find_if(kBands.begin(), kBands.end(),
+                                     [&](const auto& b) { return b.first == *band; });
+        if (it == kBands.end()) {
+            reader.fail("ingest", "bandwidth",
+                        fmt::format("must be narrowband, mediumband, wideband, superwideband or "
+                                    "fullband, not \"{}\"",
+                                    *band));
+        }
+        config.bandwidth_hz = it->second;
+    }
+    if (auto v = reader.number_in("ingest", "codec_headroom_db", 0.0, 6.0)) {
+        config.codec_headroom_db = *v;
+    }
+    if (auto voice = reader.string("ingest", "tts_voice")) {
+        if (voice->empty() || voice->size() > 64) {
+            reader.fail("ingest", "tts_voice", "must be an espeak-ng voice name such as \"vi\"");
+        }
+        config.voice = *voice;
+    }
+    return config;
+}
+
 }  // namespace
 
 SchedulerConfig parse_scheduler_config(std::string_view toml, const std::string& origin) {
-    const TomlReader reader{toml,
-                            origin,
-                            {{"store", {"state_dir"}},
-                             {"api", {"listen"}},
-                             {"link", {"listen", "public_endpoint", "heartbeat_interval_s"}},
-                             {"schedule", {"horizon_hours", "time_zone"}},
-                             {"log", {"level"}}}};
+    const TomlReader reader{
+        toml,
+        origin,
+        {{"store", {"state_dir"}},
+         {"api", {"listen"}},
+         {"link", {"listen", "public_endpoint", "heartbeat_interval_s"}},
+         {"schedule", {"horizon_hours", "time_zone"}},
+         {"ingest",
+          {"target_lufs", "true_peak_dbtp", "max_duration_minutes", "bitrate_kbps",
+           "opus_complexity", "bandwidth", "codec_headroom_db", "tts_voice"}},
+         {"log", {"level"}}}};
     SchedulerConfig config;
     config.state_dir = read_state_dir(reader, config.state_dir);
     if (auto listen = reader.string("api", "listen")) {
@@ -230,6 +457,7 @@ SchedulerConfig parse_scheduler_config(std::string_view toml, const std::string&
         }
         config.time_zone = *zone;
     }
+    config.ingest = read_ingest(reader, config.ingest);
     config.log_level = read_log_level(reader, config.log_level);
     return config;
 }
@@ -243,7 +471,10 @@ AgentConfig parse_agent_config(std::string_view toml, const std::string& origin)
                              {"keys", {"secret_key"}},
                              {"link", {"heartbeat_interval_s"}},
                              {"audio", {"output", "device", "host_api", "file"}},
-                             {"log", {"level"}}}};
+                             {"log", {"level"}},
+                             {"playout", playout_keys()},
+                             {"chimes", chime_keys()},
+                             {"zones", kZoneKeys, true}}};
     AgentConfig config;
     config.state_dir = read_state_dir(reader, config.state_dir);
     if (auto id = reader.string("station", "id")) {
@@ -316,6 +547,7 @@ AgentConfig parse_agent_config(std::string_view toml, const std::string& origin)
         reader.fail("audio", "file", "missing: required when audio.output = \"file\"");
     }
     config.log_level = read_log_level(reader, config.log_level);
+    read_playout(reader, config);
     return config;
 }
 
@@ -326,6 +558,71 @@ SchedulerConfig load_scheduler_config(const std::filesystem::path& path) {
 AgentConfig load_agent_config(const std::filesystem::path& path) {
     return parse_agent_config(read_file(path), path.string());
 }
+
+namespace {
+
+// The [playout], [chimes] and [[zones]] part of a rendered agent config.
+void render_playout(const AgentConfig& config, std::string& out) {
+    const auto line = [&out](std::string_view text) {
+        out += text;
+        out += '\n';
+    };
+    const auto number = [&out](std::string_view name, double value) {
+        out += fmt::format("{} = {}\n", name, value);
+    };
+    line("");
+    line("[playout]");
+    line(
+        "# Fades at cuts (ms), the level of a ducked item (dB) and the volume of each class (dB).");
+    out += fmt::format("fade_ms = {}\n", config.fade.count());
+    number("duck_db", config.duck_db);
+    for (std::size_t i = 0; i < kPriorityClassNames.size(); ++i) {
+        number(fmt::format("{}_volume_db", kPriorityClassNames[i]), config.class_volume_db[i]);
+    }
+    line("");
+    line("[chimes]");
+    line("# Ogg Opus files played right before / right after the items of a class, e.g.");
+    line("# emergency_before = \"/etc/loa/chimes/emergency.opus\". None by default.");
+    for (std::size_t i = 0; i < kPriorityClassNames.size(); ++i) {
+        if (!config.chimes[i].before.empty()) {
+            out += fmt::format("{}_before = {}\n", kPriorityClassNames[i],
+                               quote(config.chimes[i].before.string()));
+        }
+        if (!config.chimes[i].after.empty()) {
+            out += fmt::format("{}_after = {}\n", kPriorityClassNames[i],
+                               quote(config.chimes[i].after.string()));
+        }
+    }
+    for (const auto& zone : config.zones) {
+        line("");
+        line("[[zones]]");
+        line(R"(# An amplifier output: "simulated", "gpio" (libgpiod line) or "command".)");
+        out += fmt::format("name = {}\n", quote(zone.name));
+        out += fmt::format("amplifier = {}\n", quote(amplifier_name(zone.amplifier)));
+        number("volume_db", zone.volume_db);
+        line("# Amplifier on this long before an item, and off this long after the last one.");
+        out += fmt::format("lead_time_ms = {}\n", zone.lead_time.count());
+        out += fmt::format("hold_time_s = {}\n", zone.hold_time.count());
+        if (!zone.gpio_chip.empty()) {
+            out += fmt::format("gpio_chip = {}\n", quote(zone.gpio_chip));
+            out += fmt::format("gpio_line = {}\n", zone.gpio_line);
+            out += fmt::format("gpio_active_low = {}\n", zone.gpio_active_low);
+        }
+        if (!zone.power_on_command.empty()) {
+            out += fmt::format("power_on_command = {}\n", toml_string_array(zone.power_on_command));
+        }
+        if (!zone.power_off_command.empty()) {
+            out +=
+                fmt::format("power_off_command = {}\n", toml_string_array(zone.power_off_command));
+        }
+        if (!zone.simulated_fault_file.empty()) {
+            out += fmt::format("simulated_fault_file = {}\n",
+                               quote(zone.simulated_fault_file.string()));
+        }
+    }
+}
+
+}  // namespace
 
 std::string render_agent_config(const AgentConfig& config) {
     std::string out;
@@ -386,6 +683,7 @@ std::string render_agent_config(const AgentConfig& config) {
     line("[log]");
     line("# trace, debug, info, warn, error, critical or off.");
     key("level", config.log_level);
+    render_playout(config, out);
     return out;
 }
 

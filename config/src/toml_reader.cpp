@@ -103,24 +103,60 @@ void TomlReader::check_known_keys() const {
                 fmt::format("{}: unknown key '{}': every key belongs in a section (sections: {})",
                             origin_, section, fmt::join(section_names, ", "))};
         }
-        const auto* table = node.as_table();
-        if (table == nullptr) {
+        std::vector<const toml::table*> tables;
+        if (schema->repeated) {
+            const auto* array = node.as_array();
+            if (array == nullptr || !array->is_array_of_tables()) {
+                throw ConfigError{fmt::format("{}: {}: must be an array of tables ([[{}]]), not {}",
+                                              origin_, section, section, type_name(node.type()))};
+            }
+            for (const auto& entry : *array) {
+                tables.push_back(entry.as_table());
+            }
+        } else if (const auto* table = node.as_table()) {
+            tables.push_back(table);
+        } else {
             throw ConfigError{fmt::format("{}: {}: must be a table ([{}]), not {}", origin_,
                                           section, section, type_name(node.type()))};
         }
-        for (const auto& [key_name, value] : *table) {
-            const std::string_view key = key_name.str();
-            if (std::find(schema->keys.begin(), schema->keys.end(), key) == schema->keys.end()) {
-                throw ConfigError{fmt::format("{}: unknown key '{}.{}'{} (keys in [{}]: {})",
-                                              origin_, section, key, suggestion(key, schema->keys),
-                                              section, fmt::join(schema->keys, ", "))};
+        for (std::size_t i = 0; i < tables.size(); ++i) {
+            const std::string where =
+                schema->repeated ? fmt::format("{}[{}]", section, i) : std::string{section};
+            for (const auto& [key_name, value] : *tables[i]) {
+                const std::string_view key = key_name.str();
+                if (std::find(schema->keys.begin(), schema->keys.end(), key) ==
+                    schema->keys.end()) {
+                    throw ConfigError{fmt::format(
+                        "{}: unknown key '{}.{}'{} (keys in [{}]: {})", origin_, where, key,
+                        suggestion(key, schema->keys), section, fmt::join(schema->keys, ", "))};
+                }
             }
         }
     }
 }
 
+std::size_t TomlReader::count(std::string_view section) const {
+    const auto* array = root_.get_as<toml::array>(section);
+    return array == nullptr ? 0 : array->size();
+}
+
 const toml::node* TomlReader::find(std::string_view section, std::string_view key) const {
-    const auto* table = root_.get_as<toml::table>(section);
+    // "name[3]": entry 3 of the repeated section "name".
+    const toml::table* table = nullptr;
+    const auto bracket = section.find('[');
+    if (bracket != std::string_view::npos && section.back() == ']') {
+        const auto* array = root_.get_as<toml::array>(section.substr(0, bracket));
+        const auto index = section.substr(bracket + 1, section.size() - bracket - 2);
+        std::size_t i = 0;
+        for (const char c : index) {
+            i = i * 10 + static_cast<std::size_t>(c - '0');
+        }
+        if (array != nullptr && i < array->size()) {
+            table = array->get(i)->as_table();
+        }
+    } else {
+        table = root_.get_as<toml::table>(section);
+    }
     return table == nullptr ? nullptr : table->get(key);
 }
 
@@ -146,6 +182,64 @@ std::optional<std::int64_t> TomlReader::integer(std::string_view section,
         return value->get();
     }
     fail(section, key, fmt::format("must be an integer, not {}", type_name(node->type())));
+}
+
+std::optional<bool> TomlReader::boolean(std::string_view section, std::string_view key) const {
+    const auto* node = find(section, key);
+    if (node == nullptr) {
+        return std::nullopt;
+    }
+    if (const auto* value = node->as_boolean()) {
+        return value->get();
+    }
+    fail(section, key, fmt::format("must be true or false, not {}", type_name(node->type())));
+}
+
+std::optional<double> TomlReader::number(std::string_view section, std::string_view key) const {
+    const auto* node = find(section, key);
+    if (node == nullptr) {
+        return std::nullopt;
+    }
+    if (const auto* value = node->as_floating_point()) {
+        return value->get();
+    }
+    if (const auto* value = node->as_integer()) {
+        return static_cast<double>(value->get());
+    }
+    fail(section, key, fmt::format("must be a number, not {}", type_name(node->type())));
+}
+
+std::optional<std::vector<std::string>> TomlReader::strings(std::string_view section,
+                                                            std::string_view key) const {
+    const auto* node = find(section, key);
+    if (node == nullptr) {
+        return std::nullopt;
+    }
+    const auto* array = node->as_array();
+    if (array == nullptr) {
+        fail(section, key,
+             fmt::format("must be an array of strings, not {}", type_name(node->type())));
+    }
+    std::vector<std::string> out;
+    for (const auto& element : *array) {
+        const auto* text = element.as_string();
+        if (text == nullptr) {
+            fail(section, key,
+                 fmt::format("must be an array of strings; element {} is {}", out.size(),
+                             type_name(element.type())));
+        }
+        out.push_back(text->get());
+    }
+    return out;
+}
+
+std::optional<double> TomlReader::number_in(std::string_view section, std::string_view key,
+                                            double min, double max) const {
+    const auto value = number(section, key);
+    if (value && !(*value >= min && *value <= max)) {
+        fail(section, key, fmt::format("must be between {} and {}, not {}", min, max, *value));
+    }
+    return value;
 }
 
 std::optional<std::int64_t> TomlReader::integer_in(std::string_view section, std::string_view key,

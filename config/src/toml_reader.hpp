@@ -10,10 +10,12 @@
 
 namespace loa::config {
 
-// One [section] of a config file and the keys it may hold.
+// One [section] of a config file and the keys it may hold. A `repeated` section is an array of
+// tables ([[name]]); its entries are read as section "name[0]", "name[1]", ...
 struct SectionSchema {
     std::string_view name;
     std::vector<std::string_view> keys;
+    bool repeated = false;
 };
 
 // Parses a TOML document and reads typed values from it, turning every problem into a
@@ -28,10 +30,21 @@ public:
     // value has another type.
     std::optional<std::string> string(std::string_view section, std::string_view key) const;
     std::optional<std::int64_t> integer(std::string_view section, std::string_view key) const;
+    std::optional<bool> boolean(std::string_view section, std::string_view key) const;
+    // A floating-point number; an integer is accepted too.
+    std::optional<double> number(std::string_view section, std::string_view key) const;
+    // An array of strings.
+    std::optional<std::vector<std::string>> strings(std::string_view section,
+                                                    std::string_view key) const;
+    // How many entries a repeated section has (0 when absent).
+    std::size_t count(std::string_view section) const;
 
     // An integer that must lie in [min, max].
     std::optional<std::int64_t> integer_in(std::string_view section, std::string_view key,
                                            std::int64_t min, std::int64_t max) const;
+    // A number that must lie in [min, max].
+    std::optional<double> number_in(std::string_view section, std::string_view key, double min,
+                                    double max) const;
 
     // Throws ConfigError "<origin>: <section>.<key>: <what>".
     [[noreturn]] void fail(std::string_view section, std::string_view key,

@@ -1,16 +1,22 @@
 #include "loa/scheduler/asset_library.hpp"
 
-#include "loa/audio/transcode.hpp"
+#include "loa/audio/format.hpp"
+#include "loa/audio/ingest.hpp"
+#include "loa/audio/speech_synthesis.hpp"
 #include "loa/common/digest.hpp"
 #include "loa/common/logging.hpp"
 
 #include <fmt/format.h>
 
 #include <fstream>
+#include <stdexcept>
 #include <utility>
 
 namespace loa::scheduler {
 namespace {
+
+// Long ingests log their progress this often.
+constexpr auto kProgressLogInterval = std::chrono::seconds{5};
 
 void remove_quietly(const std::filesystem::path& p) {
     if (p.empty()) {
@@ -20,16 +26,31 @@ void remove_quietly(const std::filesystem::path& p) {
     std::filesystem::remove(p, ec);
 }
 
-// Replaces every occurrence of `from` in `text` by `to`.
-std::string replace_all(std::string text, const std::string& from, std::string_view to) {
-    if (from.empty()) {
-        return text;
-    }
-    for (auto pos = text.find(from); pos != std::string::npos;
-         pos = text.find(from, pos + to.size())) {
-        text.replace(pos, from.size(), to);
-    }
-    return text;
+std::string clock_text(std::uint64_t frames) {
+    const std::uint64_t s = frames / audio::kSampleRate;
+    return s >= 3600 ? fmt::format("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+                     : fmt::format("{}:{:02}", s / 60, s % 60);
+}
+
+audio::IngestSettings settings_of(const config::IngestConfig& c, std::string name) {
+    audio::IngestSettings s;
+    s.loudness.integrated_lufs = c.target_lufs;
+    s.loudness.true_peak_dbtp = c.true_peak_dbtp;
+    s.codec_headroom_db = c.codec_headroom_db;
+    s.max_duration = std::chrono::minutes{c.max_duration_minutes};
+    s.bitrate = c.bitrate_kbps * 1000;
+    s.complexity = c.complexity;
+    s.max_bandwidth_hz = c.bandwidth_hz;
+    s.progress_interval = kProgressLogInterval;
+    s.on_progress = [name = std::move(name)](const audio::IngestProgress& p) {
+        if (p.stage != audio::IngestStage::decode || p.speed <= 0.0) {
+            return;
+        }
+        spdlog::info("ingest '{}': {} of {} decoded ({:.0f}x real time)", name,
+                     clock_text(p.frames),
+                     p.total_frames > 0 ? clock_text(p.total_frames) : std::string{"?"}, p.speed);
+    };
+    return s;
 }
 
 }  // namespace
@@ -39,7 +60,11 @@ AssetLibrary::Pending::Pending(Pending&& other) noexcept
       id_{std::move(other.id_)},
       size_bytes_{other.size_bytes_},
       duration_ms_{other.duration_ms_},
-      source_sha256_{std::move(other.source_sha256_)} {}
+      source_sha256_{std::move(other.source_sha256_)},
+      loudness_lufs_{other.loudness_lufs_},
+      true_peak_dbtp_{other.true_peak_dbtp_},
+      source_format_{std::move(other.source_format_)},
+      figures_{other.figures_} {}
 
 AssetLibrary::Pending& AssetLibrary::Pending::operator=(Pending&& other) noexcept {
     if (this != &other) {
@@ -49,6 +74,10 @@ AssetLibrary::Pending& AssetLibrary::Pending::operator=(Pending&& other) noexcep
         size_bytes_ = other.size_bytes_;
         duration_ms_ = other.duration_ms_;
         source_sha256_ = std::move(other.source_sha256_);
+        loudness_lufs_ = other.loudness_lufs_;
+        true_peak_dbtp_ = other.true_peak_dbtp_;
+        source_format_ = std::move(other.source_format_);
+        figures_ = other.figures_;
     }
     return *this;
 }
@@ -57,13 +86,16 @@ AssetLibrary::Pending::~Pending() {
     remove_quietly(temp_);
 }
 
-AssetLibrary::AssetLibrary(const std::filesystem::path& state_dir)
-    : assets_dir_{state_dir / "assets"}, tmp_dir_{state_dir / "tmp"} {
+AssetLibrary::AssetLibrary(const std::filesystem::path& state_dir, config::IngestConfig ingest)
+    : assets_dir_{state_dir / "assets"}, tmp_dir_{state_dir / "tmp"}, ingest_{std::move(ingest)} {
     std::filesystem::create_directories(assets_dir_);
     std::filesystem::create_directories(tmp_dir_);
     for (const auto& entry : std::filesystem::directory_iterator{tmp_dir_}) {
         std::error_code ec;
         std::filesystem::remove_all(entry.path(), ec);
+    }
+    if (auto voice = audio::find_voice(ingest_.voice); !voice) {
+        throw std::runtime_error{fmt::format("ingest.tts_voice: {}", voice.error().message)};
     }
 }
 
@@ -73,6 +105,46 @@ std::filesystem::path AssetLibrary::path_of(const std::string& asset_id) const {
 
 std::string AssetLibrary::source_digest(std::span<const std::uint8_t> bytes) {
     return sha256_hex(bytes);
+}
+
+std::string AssetLibrary::speech_digest(std::string_view text, std::string_view voice) {
+    const std::string key = fmt::format("espeak-ng\x1f{}\x1f{}", voice, text);
+    return sha256_hex(std::span{reinterpret_cast<const std::uint8_t*>(key.data()), key.size()});
+}
+
+Result<std::string> AssetLibrary::find_voice(std::string_view voice) const {
+    auto found = audio::find_voice(voice.empty() ? std::string_view{ingest_.voice} : voice);
+    if (!found) {
+        return found.error();
+    }
+    return found->language;
+}
+
+Result<AssetLibrary::Pending> AssetLibrary::finish(Pending pending,
+                                                   const audio::IngestReport& report) {
+    pending.duration_ms_ = report.duration_ms;
+    pending.loudness_lufs_ = report.loudness.after.integrated_lufs;
+    pending.true_peak_dbtp_ = report.loudness.after.true_peak_dbtp;
+    pending.source_format_ = report.source_format;
+    pending.figures_.input_lufs = report.loudness.before.integrated_lufs;
+    pending.figures_.input_true_peak_dbtp = report.loudness.before.true_peak_dbtp;
+    pending.figures_.gain_db = report.loudness.gain_db;
+    pending.figures_.limiter_reduction_db = report.loudness.limiter_reduction_db;
+    pending.figures_.seconds = report.total_seconds;
+    pending.figures_.speed = report.speed;
+    auto digest = sha256_file_hex(pending.temp_);
+    if (!digest) {
+        return Error{digest.error().message};
+    }
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(pending.temp_, ec);
+    if (ec) {
+        return Error{
+            fmt::format("cannot read the size of {}: {}", pending.temp_.string(), ec.message())};
+    }
+    pending.id_ = std::move(digest).value();
+    pending.size_bytes_ = size;
+    return pending;
 }
 
 Result<AssetLibrary::Pending> AssetLibrary::transcode(std::span<const std::uint8_t> bytes,
@@ -92,25 +164,34 @@ Result<AssetLibrary::Pending> AssetLibrary::transcode(std::span<const std::uint8
             return Error{fmt::format("cannot store the upload in {}", tmp_dir_.string())};
         }
     }
-    auto info = audio::transcode_to_opus(upload, pending.temp_);
+    std::unique_lock lock{ingest_mutex_};
+    auto report =
+        audio::ingest_file(upload, pending.temp_, settings_of(ingest_, std::string{name}));
+    lock.unlock();
     remove_quietly(upload);
-    if (!info) {
-        return Error{replace_all(info.error().message, upload.string(), name)};
+    if (!report) {
+        return Error{fmt::format("{}: {}", name, report.error().message)};
     }
-    auto digest = sha256_file_hex(pending.temp_);
-    if (!digest) {
-        return Error{digest.error().message};
+    return finish(std::move(pending), *report);
+}
+
+Result<AssetLibrary::Pending> AssetLibrary::speak(std::string_view text,
+                                                  std::string_view voice) const {
+    auto found = audio::find_voice(voice.empty() ? std::string_view{ingest_.voice} : voice);
+    if (!found) {
+        return Error{found.error().message};
     }
-    std::error_code ec;
-    const auto size = std::filesystem::file_size(pending.temp_, ec);
-    if (ec) {
-        return Error{
-            fmt::format("cannot read the size of {}: {}", pending.temp_.string(), ec.message())};
+    Pending pending;
+    pending.temp_ = tmp_dir_ / fmt::format("asset-{}.opus", random_id());
+    pending.source_sha256_ = speech_digest(text, found->language);
+    std::unique_lock lock{ingest_mutex_};
+    auto report = audio::ingest_speech(text, found->language, pending.temp_,
+                                       settings_of(ingest_, "typed notice"));
+    lock.unlock();
+    if (!report) {
+        return Error{report.error().message};
     }
-    pending.id_ = std::move(digest).value();
-    pending.size_bytes_ = size;
-    pending.duration_ms_ = info->duration_ms;
-    return pending;
+    return finish(std::move(pending), *report);
 }
 
 Status AssetLibrary::install(Pending& pending) const {

@@ -15,8 +15,11 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
+#include <cmath>
 #include <condition_variable>
+#include <fstream>
 #include <initializer_list>
 #include <mutex>
 #include <set>
@@ -41,6 +44,9 @@ constexpr std::size_t kMaxUploadBytes = 512ULL * 1024 * 1024;
 constexpr std::size_t kMaxNameLength = 200;
 constexpr std::size_t kDefaultAsRunLimit = 100;
 constexpr std::size_t kMaxAsRunLimit = 10000;
+// A typed notice: at most this much text, and its first characters name the asset.
+constexpr std::size_t kMaxSpeechBytes = 20000;
+constexpr std::size_t kNoticeNameCharacters = 60;
 
 // An answer that is not 2xx: the status and the message for {"error": ...}.
 struct Failure {
@@ -182,11 +188,33 @@ struct HttpApi::Impl {
     }
 
     static json asset_json(const AssetRecord& a) {
+        const auto one_decimal = [](const std::optional<double>& v) -> json {
+            if (!v || !std::isfinite(*v)) {
+                return nullptr;
+            }
+            return std::round(*v * 100.0) / 100.0;
+        };
         return json{{"id", a.id},
                     {"name", a.name},
                     {"duration_ms", a.duration_ms},
                     {"size_bytes", a.size_bytes},
-                    {"created_at", format_utc(from_unix_us(a.created_at_us))}};
+                    {"created_at", format_utc(from_unix_us(a.created_at_us))},
+                    {"loudness_lufs", one_decimal(a.loudness_lufs)},
+                    {"true_peak_dbtp", one_decimal(a.true_peak_dbtp)},
+                    {"source_format", a.source_format}};
+    }
+
+    // What the ingest of a new asset measured and how fast it went (201 answers only).
+    static json ingest_json(const IngestFigures& f) {
+        const auto rounded = [](double v, double scale) -> json {
+            return std::isfinite(v) ? json(std::round(v * scale) / scale) : json(nullptr);
+        };
+        return json{{"input_loudness_lufs", rounded(f.input_lufs, 100.0)},
+                    {"input_true_peak_dbtp", rounded(f.input_true_peak_dbtp, 100.0)},
+                    {"gain_db", rounded(f.gain_db, 100.0)},
+                    {"limiter_reduction_db", rounded(f.limiter_reduction_db, 100.0)},
+                    {"seconds", rounded(f.seconds, 1000.0)},
+                    {"speed", rounded(f.speed, 10.0)}};
     }
 
     static json entry_json(const EntryRecord& e) {
@@ -260,8 +288,12 @@ struct HttpApi::Impl {
             add_asset(req, res);
         });
         server.Get("/api/v1/assets", [this](const auto& req, auto& res) { list_assets(req, res); });
+        server.Post("/api/v1/assets/tts", [this](const httplib::Request& req,
+                                                 httplib::Response& res) { add_speech(req, res); });
         server.Get(R"(/api/v1/assets/([^/]+))",
                    [this](const auto& req, auto& res) { get_asset(req, res); });
+        server.Get(R"(/api/v1/assets/([^/]+)/audio)",
+                   [this](const auto& req, auto& res) { get_asset_audio(req, res); });
         server.Post("/api/v1/schedule", [this](const httplib::Request& req,
                                                httplib::Response& res) { add_entry(req, res); });
         server.Get("/api/v1/schedule",
@@ -404,34 +436,161 @@ struct HttpApi::Impl {
                 return reply(res, 200, asset_json(*known));
             }
         }
+        spdlog::info("api: ingesting '{}' ({} bytes)", name, bytes.size());
         auto pending = assets.transcode(bytes, name);
         if (!pending) {
             spdlog::warn("api: upload '{}' refused: {}", name, pending.error().message);
             return reply_error(res, {400, pending.error().message});
         }
+        store_pending(*pending, name, res);
+    }
+
+    // Installs an ingested asset and records it; answers 201 with the asset and the ingest's
+    // figures, or 200 with the asset when the same audio is known already.
+    void store_pending(AssetLibrary::Pending& pending, const std::string& name,
+                       httplib::Response& res) {
         std::lock_guard lock{store_mutex};
-        if (const auto known = store.find_asset(pending->id()); known) {
+        if (const auto known = store.find_asset(pending.id()); known) {
             return reply(res, 200, asset_json(*known));
         }
-        if (auto s = assets.install(*pending); !s) {
+        if (auto s = assets.install(pending); !s) {
             return reply_error(res, {500, s.message()});
         }
         AssetRecord asset;
-        asset.id = pending->id();
+        asset.id = pending.id();
         asset.name = name;
-        asset.duration_ms = pending->duration_ms();
-        asset.size_bytes = pending->size_bytes();
+        asset.duration_ms = pending.duration_ms();
+        asset.size_bytes = pending.size_bytes();
         asset.created_at_us = to_unix_us(clock.now());
-        asset.source_sha256 = pending->source_sha256();
+        asset.source_sha256 = pending.source_sha256();
+        asset.loudness_lufs = pending.loudness_lufs();
+        asset.true_peak_dbtp = pending.true_peak_dbtp();
+        asset.source_format = pending.source_format();
         try {
             store.add_asset(asset);
         } catch (...) {
             assets.remove(asset.id);
             throw;
         }
-        spdlog::info("api: asset {} '{}' ({} ms, {} bytes) added", asset.id, asset.name,
-                     asset.duration_ms, asset.size_bytes);
-        reply(res, 201, asset_json(asset));
+        const auto& f = pending.figures();
+        spdlog::info(
+            "api: asset {} '{}' ({} ms, {} bytes, {}) added: {:.1f} LUFS, {:.1f} dBTP "
+            "(input {:.1f} LUFS), ingested in {:.2f} s ({:.0f}x real time)",
+            asset.id, asset.name, asset.duration_ms, asset.size_bytes, asset.source_format,
+            pending.loudness_lufs(), pending.true_peak_dbtp(), f.input_lufs, f.seconds, f.speed);
+        json answer = asset_json(asset);
+        answer["ingest"] = ingest_json(f);
+        reply(res, 201, answer);
+    }
+
+    void add_speech(const httplib::Request& req, httplib::Response& res) {
+        auto body = parse_object(req.body, {"text", "voice", "name"});
+        if (auto* f = std::get_if<Failure>(&body)) {
+            return reply_error(res, *f);
+        }
+        const json& j = std::get<json>(body);
+        auto text = string_field(j, "text");
+        auto voice = string_field(j, "voice");
+        auto name = string_field(j, "name");
+        for (auto* field : {&text, &voice, &name}) {
+            if (auto* f = std::get_if<Failure>(field)) {
+                return reply_error(res, *f);
+            }
+        }
+        const auto& text_value = std::get<0>(text);
+        const auto& voice_value = std::get<0>(voice);
+        const auto& name_value = std::get<0>(name);
+        if (!text_value || std::all_of(text_value->begin(), text_value->end(), [](char c) {
+                return std::isspace(static_cast<unsigned char>(c)) != 0;
+            })) {
+            return reply_error(res, {400, "text: required (the notice to speak)"});
+        }
+        if (text_value->size() > kMaxSpeechBytes) {
+            return reply_error(res, {400, fmt::format("text: {} bytes is too long (at most {})",
+                                                      text_value->size(), kMaxSpeechBytes)});
+        }
+        if (name_value && !valid_name(*name_value)) {
+            return reply_error(res, {400, fmt::format("name: must be 1-{} characters without "
+                                                      "control characters",
+                                                      kMaxNameLength)});
+        }
+        const std::string voice_name = voice_value ? *voice_value : assets.ingest_config().voice;
+        const auto language = assets.find_voice(voice_name);
+        if (!language) {
+            return reply_error(res, {400, fmt::format("voice: {}", language.error().message)});
+        }
+        {
+            std::lock_guard lock{store_mutex};
+            const auto known =
+                store.find_asset_by_source(AssetLibrary::speech_digest(*text_value, *language));
+            if (known && std::filesystem::exists(assets.path_of(known->id))) {
+                return reply(res, 200, asset_json(*known));
+            }
+        }
+        const std::string asset_name = name_value ? *name_value : notice_name(*text_value);
+        spdlog::info("api: speaking a notice of {} bytes with voice '{}'", text_value->size(),
+                     voice_name);
+        auto pending = assets.speak(*text_value, *language);
+        if (!pending) {
+            spdlog::warn("api: notice refused: {}", pending.error().message);
+            return reply_error(res, {400, fmt::format("text: {}", pending.error().message)});
+        }
+        store_pending(*pending, asset_name, res);
+    }
+
+    // "Thông báo họp tổ dân phố lúc 15 giờ…": the notice's start, for its asset name.
+    static std::string notice_name(const std::string& text) {
+        std::string out;
+        std::size_t characters = 0;
+        bool space = false;
+        for (std::size_t i = 0; i < text.size() && characters < kNoticeNameCharacters; ++i) {
+            const auto c = static_cast<unsigned char>(text[i]);
+            if (std::isspace(c) != 0 || c < 0x20) {
+                space = !out.empty();
+                continue;
+            }
+            if (space) {
+                out += ' ';
+                ++characters;
+                space = false;
+            }
+            out += text[i];
+            // Count UTF-8 characters by their first byte.
+            if ((c & 0xC0U) != 0x80U) {
+                ++characters;
+            }
+        }
+        // Finish a multi-byte character cut at the end.
+        for (std::size_t i = out.size(); i < text.size(); ++i) {
+            const auto c = static_cast<unsigned char>(text[i]);
+            if ((c & 0xC0U) != 0x80U) {
+                break;
+            }
+            out += text[i];
+        }
+        return out.size() < text.size() ? out + "…" : out;
+    }
+
+    void get_asset_audio(const httplib::Request& req, httplib::Response& res) {
+        const std::string id = req.matches[1];
+        {
+            std::lock_guard lock{store_mutex};
+            if (!store.find_asset(id)) {
+                return reply_error(res, {404, fmt::format("asset '{}' does not exist", id)});
+            }
+        }
+        const auto path = assets.path_of(id);
+        std::error_code ec;
+        const auto size = std::filesystem::file_size(path, ec);
+        std::ifstream in{path, std::ios::binary};
+        std::string bytes(ec ? 0 : static_cast<std::size_t>(size), '\0');
+        if (ec || !in || !in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()))) {
+            return reply_error(
+                res, {404, fmt::format("asset '{}' has no audio file on this scheduler", id)});
+        }
+        res.status = 200;
+        res.set_header("Content-Disposition", fmt::format("attachment; filename=\"{}.opus\"", id));
+        res.set_content(std::move(bytes), "audio/ogg");
     }
 
     void list_assets(const httplib::Request&, httplib::Response& res) {

@@ -23,7 +23,7 @@ SchedulerKeys prepare_state(const std::filesystem::path& state_dir) {
 
 SchedulerApp::SchedulerApp(config::SchedulerConfig config, const IClock& clock)
     : config_{std::move(config)}, keys_{prepare_state(config_.state_dir)} {
-    assets_ = std::make_unique<AssetLibrary>(config_.state_dir);
+    assets_ = std::make_unique<AssetLibrary>(config_.state_dir, config_.ingest);
     {
         // Open once here so that migrations run (and fail) before anything listens.
         SchedulerStore store{database_path().string()};

@@ -14,7 +14,7 @@ namespace {
 
 // Forward-only migrations: migration N (1-based) takes the schema from version N-1 to N. Never
 // edit one that has shipped; append a new one. Times are UTC microseconds since the epoch.
-constexpr std::array<std::string_view, 1> kMigrations{
+constexpr std::array<std::string_view, 2> kMigrations{
     // 1: the first broadcast path.
     R"sql(
 CREATE TABLE stations (
@@ -69,6 +69,12 @@ CREATE TABLE as_run (
 );
 CREATE INDEX as_run_by_station ON as_run (station_id, scheduled_at_us);
 )sql",
+    // 2: what the ingest measured of each asset (NULL for assets made before).
+    R"sql(
+ALTER TABLE assets ADD COLUMN loudness_lufs REAL;
+ALTER TABLE assets ADD COLUMN true_peak_dbtp REAL;
+ALTER TABLE assets ADD COLUMN source_format TEXT NOT NULL DEFAULT '';
+)sql",
 };
 
 // What a revision was issued for: a digest of everything an agent sees of the items.
@@ -117,7 +123,20 @@ StationRecord read_station(const sqlite::Statement& s) {
 }
 
 constexpr const char* kAssetColumns =
-    "id, name, duration_ms, size_bytes, created_at, source_sha256";
+    "id, name, duration_ms, size_bytes, created_at, source_sha256, loudness_lufs, "
+    "true_peak_dbtp, source_format";
+
+std::optional<double> optional_real(const sqlite::Statement& s, int column) {
+    return s.is_null(column) ? std::nullopt : std::optional<double>{s.real(column)};
+}
+
+void bind_optional(sqlite::Statement& s, int index, const std::optional<double>& value) {
+    if (value) {
+        s.bind(index, *value);
+    } else {
+        s.bind_null(index);
+    }
+}
 
 AssetRecord read_asset(const sqlite::Statement& s) {
     AssetRecord r;
@@ -127,6 +146,9 @@ AssetRecord read_asset(const sqlite::Statement& s) {
     r.size_bytes = static_cast<std::uint64_t>(s.int64(3));
     r.created_at_us = s.int64(4);
     r.source_sha256 = s.text(5);
+    r.loudness_lufs = optional_real(s, 6);
+    r.true_peak_dbtp = optional_real(s, 7);
+    r.source_format = s.text(8);
     return r;
 }
 
@@ -256,13 +278,17 @@ Status SchedulerStore::record_timeline_ack(const std::string& station_id, std::u
 bool SchedulerStore::add_asset(const AssetRecord& asset) {
     sqlite::Statement s{*db_,
                         "INSERT OR IGNORE INTO assets (id, name, duration_ms, size_bytes, "
-                        "created_at, source_sha256) VALUES (?, ?, ?, ?, ?, ?)"};
+                        "created_at, source_sha256, loudness_lufs, true_peak_dbtp, "
+                        "source_format) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"};
     s.bind(1, asset.id)
         .bind(2, asset.name)
         .bind(3, asset.duration_ms)
         .bind(4, asset.size_bytes)
         .bind(5, asset.created_at_us)
         .bind(6, asset.source_sha256);
+    bind_optional(s, 7, asset.loudness_lufs);
+    bind_optional(s, 8, asset.true_peak_dbtp);
+    s.bind(9, asset.source_format);
     s.run();
     return db_->changes() == 1;
 }

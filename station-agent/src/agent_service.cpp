@@ -2,25 +2,102 @@
 
 #include "loa/agent/agent_setup.hpp"
 #include "loa/agent/agent_store.hpp"
+#include "loa/agent/amplifier.hpp"
+#include "loa/agent/amplifier_sequencer.hpp"
 #include "loa/agent/asset_cache.hpp"
+#include "loa/agent/opus_frame_source.hpp"
 #include "loa/agent/playout_engine.hpp"
 #include "loa/agent/signed_timeline.hpp"
 #include "loa/audio/audio_output.hpp"
+#include "loa/audio/format.hpp"
 #include "loa/audio/player.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <cmath>
+#include <stdexcept>
+
 namespace loa::agent {
+namespace {
+
+// Each slot's ring holds this much decoded audio ahead of the output: 1 s, 50 times the
+// feeder's service interval (the rings of all slots are resident: 8 x 192 KB).
+constexpr std::size_t kRingFrames = audio::kSampleRate;
+// A chime longer than this is refused (30 s).
+constexpr std::size_t kMaxChimeFrames = 30 * audio::kSampleRate;
+
+float db_to_gain(double db) {
+    return static_cast<float>(std::pow(10.0, db / 20.0));
+}
+
+// The per-class gains and decoded chimes of the config. Throws std::runtime_error naming the
+// setting and the file when a chime cannot be used.
+std::array<ClassPlayout, 6> class_playout(const config::AgentConfig& config) {
+    std::array<ClassPlayout, 6> classes{};
+    for (std::size_t i = 0; i < config::kPriorityClassNames.size(); ++i) {
+        // Config arrays run from FILLER (1 on the wire) to EMERGENCY (5).
+        auto& c = classes[i + 1];
+        c.gain = db_to_gain(config.class_volume_db[i]);
+        const auto load = [&](const std::filesystem::path& path, const char* when) {
+            if (path.empty()) {
+                return std::vector<float>{};
+            }
+            auto pcm = decode_opus_file(path, kMaxChimeFrames);
+            if (!pcm) {
+                throw std::runtime_error{fmt::format("[chimes] {}_{}: {}",
+                                                     config::kPriorityClassNames[i], when,
+                                                     pcm.error().message)};
+            }
+            spdlog::info("playout: {} chime {} {}: {} ({:.2f} s)", config::kPriorityClassNames[i],
+                         when, "items", path.string(),
+                         static_cast<double>(pcm->size()) / audio::kSampleRate);
+            return std::move(pcm).value();
+        };
+        c.chime_before = load(config.chimes[i].before, "before");
+        c.chime_after = load(config.chimes[i].after, "after");
+    }
+    classes[0] = classes[static_cast<std::size_t>(wire::COMMUNE)];
+    return classes;
+}
+
+}  // namespace
 
 AgentService::AgentService(const config::AgentConfig& config, transport::CurveKeyPair keys,
                            std::unique_ptr<audio::IAudioOutput> output, const IClock& clock,
-                           FrameSourceOpener opener)
-    : public_key_{keys.public_key}, output_{std::move(output)} {
+                           FrameSourceOpener opener, std::unique_ptr<IAmplifier> amplifier)
+    : public_key_{keys.public_key}, amplifier_{std::move(amplifier)}, output_{std::move(output)} {
+    if (config.zones.size() != 1) {
+        throw std::runtime_error{fmt::format(
+            "[[zones]]: this agent drives exactly one zone, not {}", config.zones.size())};
+    }
+    const auto& zone = config.zones.front();
+    PlayoutOptions options;
+    options.classes = class_playout(config);
+
     std::filesystem::create_directories(config.state_dir);
     store_ = std::make_unique<AgentStore>(config.state_dir / "agent.db", clock);
     cache_ = std::make_unique<AssetCache>(config.state_dir / "assets");
-    player_ = std::make_unique<audio::Player>();
-    engine_ = std::make_unique<PlayoutEngine>(clock, *player_, *store_, *cache_, std::move(opener));
+
+    audio::PlayerOptions mixer;
+    mixer.ring_frames = kRingFrames;
+    mixer.fade_frames = static_cast<std::size_t>(config.fade.count()) * audio::kSampleRate / 1000;
+    mixer.duck_gain = db_to_gain(config.duck_db);
+    player_ = std::make_unique<audio::Player>(mixer);
+    player_->set_volume(db_to_gain(zone.volume_db));
+
+    if (!amplifier_) {
+        amplifier_ = make_amplifier(zone, clock);
+    }
+    AmplifierTiming timing;
+    timing.lead = zone.lead_time;
+    timing.hold = zone.hold_time;
+    sequencer_ = std::make_unique<AmplifierSequencer>(zone.name, *amplifier_, clock, timing);
+    spdlog::info("agent: zone {}: amplifier {}, volume {} dB, lead {} ms, hold {} s", zone.name,
+                 amplifier_->describe(), zone.volume_db, zone.lead_time.count(),
+                 zone.hold_time.count());
+    engine_ = std::make_unique<PlayoutEngine>(clock, *player_, *sequencer_, *store_, *cache_,
+                                              std::move(opener), std::move(options));
 
     LinkOptions link;
     link.endpoint = config.scheduler_endpoint;

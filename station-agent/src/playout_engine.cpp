@@ -1,12 +1,16 @@
 #include "loa/agent/playout_engine.hpp"
 
 #include "loa/agent/agent_store.hpp"
+#include "loa/agent/amplifier_sequencer.hpp"
 #include "loa/agent/asset_cache.hpp"
+#include "loa/audio/format.hpp"
+#include "loa/audio/frame_time.hpp"
 #include "loa/audio/player.hpp"
 #include "loa/common/digest.hpp"
 #include "loa/common/time_format.hpp"
 #include "loa/protocol/envelope.hpp"
 
+#include <fmt/format.h>
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
@@ -18,6 +22,49 @@ namespace {
 
 // Frames decoded per read: 100 ms.
 constexpr std::size_t kReadFrames = 4800;
+// Labels of preempting items kept for as-run reasons.
+constexpr std::size_t kMaxLabels = 256;
+
+// The class an item plays as: an unspecified or unknown class plays as COMMUNE.
+wire::PriorityClass effective_class(const wire::TimelineItem& item) {
+    const auto c = item.priority();
+    return c >= wire::FILLER && c <= wire::EMERGENCY ? c : wire::COMMUNE;
+}
+
+std::string class_name(wire::PriorityClass c) {
+    switch (c) {
+        case wire::FILLER:
+            return "filler";
+        case wire::DISTRICT:
+            return "district";
+        case wire::PROVINCE:
+            return "province";
+        case wire::EMERGENCY:
+            return "emergency";
+        default:
+            return "commune";
+    }
+}
+
+// What a higher class does to this item: its own policy, else STOP for filler and
+// PAUSE_RESUME for the others.
+audio::Preemption preemption_of(const wire::TimelineItem& item) {
+    switch (item.preempt_policy()) {
+        case wire::PAUSE_RESUME:
+            return audio::Preemption::pause_resume;
+        case wire::STOP:
+            return audio::Preemption::stop;
+        case wire::DUCK:
+            return audio::Preemption::duck;
+        default:
+            return effective_class(item) == wire::FILLER ? audio::Preemption::stop
+                                                         : audio::Preemption::pause_resume;
+    }
+}
+
+double frames_to_seconds(std::uint64_t frames) {
+    return static_cast<double>(frames) / audio::kSampleRate;
+}
 
 }  // namespace
 
@@ -34,20 +81,33 @@ struct PlayoutEngine::Run {
     std::size_t slot = 0;
     std::unique_ptr<IFrameSource> source;
     bool end_of_stream = false;
-    std::vector<float> leftover;  // decoded frames the ring had no room for yet
+    std::vector<float> leftover;    // decoded frames the ring had no room for yet
+    std::size_t before_frames = 0;  // length of the before-chime
+    std::size_t head_pos = 0;       // frames of the before-chime written
+    bool content_ended = false;     // the asset's last frame is written and marked
+    std::size_t tail_pos = 0;       // frames of the after-chime written
+    std::string abort_reason;       // why the engine cancelled it (amplifier fault)
+    std::uint64_t paused_ms = 0;    // for the as-run record
+    std::string preempted_by;
 
     TimePoint start() const { return from_unix_us(item.start_at_us()); }
+    // When its first sample (the before-chime's, if any) is heard.
+    TimePoint first_sample() const {
+        return start() - audio::frames_to_duration(static_cast<std::int64_t>(before_frames));
+    }
     bool same_item(const wire::TimelineItem& other) const {
         return item.item_id() == other.item_id() && item.start_at_us() == other.start_at_us() &&
                item.asset_id() == other.asset_id();
     }
 };
 
-PlayoutEngine::PlayoutEngine(const IClock& clock, audio::Player& player, AgentStore& store,
+PlayoutEngine::PlayoutEngine(const IClock& clock, audio::Player& player,
+                             AmplifierSequencer& amplifier, AgentStore& store,
                              const AssetCache& cache, FrameSourceOpener opener,
                              PlayoutOptions options)
     : clock_{clock},
       player_{player},
+      amplifier_{amplifier},
       store_{store},
       cache_{cache},
       opener_{std::move(opener)},
@@ -118,7 +178,9 @@ void PlayoutEngine::run() {
                 apply_timeline(*incoming);
             }
             collect_finished();
-            schedule(clock_.now());
+            const TimePoint now = clock_.now();
+            drive_amplifier(now);
+            schedule(now);
             for (auto& [tag, r] : runs_) {
                 top_up(*r);
             }
@@ -164,6 +226,7 @@ void PlayoutEngine::apply_timeline(const wire::Timeline& timeline) {
             if (r.state == Run::State::pending) {
                 r.item = item;
                 r.revision = timeline.revision();
+                r.before_frames = class_of(item).chime_before.size();
             }
             continue;
         }
@@ -180,6 +243,7 @@ void PlayoutEngine::apply_timeline(const wire::Timeline& timeline) {
         r->tag = next_tag_++;
         r->item = item;
         r->revision = timeline.revision();
+        r->before_frames = class_of(item).chime_before.size();
         runs_.emplace(r->tag, std::move(r));
     }
     spdlog::debug("playout: timeline revision {} applied, {} items tracked", timeline.revision(),
@@ -194,9 +258,9 @@ void PlayoutEngine::schedule(TimePoint now) {
         }
     }
     std::sort(pending.begin(), pending.end(),
-              [](const Run* a, const Run* b) { return a->start() < b->start(); });
+              [](const Run* a, const Run* b) { return a->first_sample() < b->first_sample(); });
     for (Run* r : pending) {
-        const auto start = r->start();
+        const auto start = r->first_sample();
         const bool too_late = now > start + options_.late_start_tolerance;
         if (!r->checked) {
             r->checked = true;
@@ -216,9 +280,50 @@ void PlayoutEngine::schedule(TimePoint now) {
             if (now >= start) {
                 fail(*r, "asset missing");
             }
+        } else if (!amplifier_.ready()) {
+            // Never into a zone whose amplifier is faulted or off: a fault fails the item at
+            // once; an amplifier that is merely not on yet has until the start.
+            const auto state = amplifier_.amplifier().state();
+            if (state.faulted) {
+                fail(*r, "amplifier fault: " + state.fault);
+            } else if (now >= start) {
+                fail(*r, "amplifier off at start time");
+            }
         } else {
             cue(*r, now);
         }
+    }
+}
+
+void PlayoutEngine::drive_amplifier(TimePoint now) {
+    const auto& timing = amplifier_.timing();
+    // Items due within the lead (and a second more) whose audio is here ask for the amplifier.
+    const TimePoint horizon = now + timing.lead + timing.margin + std::chrono::seconds{1};
+    AmplifierDemand demand;
+    for (auto& [tag, r] : runs_) {
+        if (r->state == Run::State::cued) {
+            demand.playing = true;
+        } else if (r->state == Run::State::pending && r->first_sample() <= horizon &&
+                   (!demand.next_start || r->first_sample() < *demand.next_start) &&
+                   now <= r->first_sample() + options_.late_start_tolerance &&
+                   cache_.has(r->item.asset_id())) {
+            demand.next_start = r->first_sample();
+        }
+    }
+    amplifier_.update(demand);
+    if (!demand.playing || amplifier_.ready()) {
+        return;
+    }
+    // The amplifier faulted (or went off) under items cued or playing: stop them.
+    const std::string reason = amplifier_.not_ready_reason();
+    for (auto& [tag, r] : runs_) {
+        if (r->state != Run::State::cued || r->cancelled || !r->abort_reason.empty()) {
+            continue;
+        }
+        spdlog::error("playout: item {} '{}' stopped: zone {}: {}", r->item.item_id(),
+                      r->item.title(), amplifier_.zone(), reason);
+        player_.cancel(r->slot);
+        r->abort_reason = reason;
     }
 }
 
@@ -232,9 +337,17 @@ void PlayoutEngine::cue(Run& r, TimePoint now) {
         fail(r, "asset cannot be decoded: " + source.error().message);
         return;
     }
-    const auto slot = player_.cue(r.tag, r.start());
+    const auto cls = effective_class(r.item);
+    audio::Player::Cue c;
+    c.tag = r.tag;
+    c.start = r.first_sample();
+    c.priority = static_cast<int>(cls);
+    c.preemption = preemption_of(r.item);
+    c.gain = class_of(r.item).gain;
+    c.content_offset = r.before_frames;
+    const auto slot = player_.cue(c);
     if (!slot) {
-        if (now >= r.start()) {
+        if (now >= r.first_sample()) {
             fail(r, "no free player slot");
         }
         return;
@@ -242,9 +355,22 @@ void PlayoutEngine::cue(Run& r, TimePoint now) {
     r.slot = *slot;
     r.source = std::move(source).value();
     r.state = Run::State::cued;
+    labels_[r.tag] = {class_name(cls) + " " + r.item.item_id(), r.item.item_id()};
+    while (labels_.size() > kMaxLabels) {
+        labels_.erase(labels_.begin());
+    }
     top_up(r);
-    spdlog::info("playout: item {} '{}' cued for {} (slot {})", r.item.item_id(), r.item.title(),
-                 format_utc(r.start()), r.slot);
+    spdlog::info("playout: item {} '{}' ({}) cued for {} (slot {})", r.item.item_id(),
+                 r.item.title(), class_name(cls), format_utc(r.start()), r.slot);
+    const auto& timing = amplifier_.timing();
+    if (const auto on = amplifier_.on_since(); on && r.first_sample() - *on < timing.lead) {
+        spdlog::warn(
+            "playout: item {}: the amplifier of zone {} was switched on only {} ms "
+            "before it (lead time {} ms)",
+            r.item.item_id(), amplifier_.zone(),
+            std::chrono::duration_cast<std::chrono::milliseconds>(r.first_sample() - *on).count(),
+            std::chrono::duration_cast<std::chrono::milliseconds>(timing.lead).count());
+    }
     emit({PlayoutEvent::Kind::cued, r.item.item_id(), r.item.start_at_us(), r.slot, {}});
 }
 
@@ -252,31 +378,54 @@ void PlayoutEngine::top_up(Run& r) {
     if (r.state != Run::State::cued || r.cancelled || r.end_of_stream || !r.source) {
         return;
     }
-    std::size_t room = player_.writable(r.slot);
-    if (!r.leftover.empty()) {
-        const auto taken = player_.write(r.slot, r.leftover);
-        r.leftover.erase(r.leftover.begin(), r.leftover.begin() + static_cast<long>(taken));
-        room -= std::min(room, taken);
+    const auto& cls = class_of(r.item);
+    // The before-chime, then the asset, then the after-chime, then the end of the stream.
+    if (r.head_pos < cls.chime_before.size()) {
+        r.head_pos +=
+            player_.write(r.slot, std::span<const float>{cls.chime_before}.subspan(r.head_pos));
+        if (r.head_pos < cls.chime_before.size()) {
+            return;
+        }
+    }
+    if (!r.content_ended) {
+        std::size_t room = player_.writable(r.slot);
         if (!r.leftover.empty()) {
+            const auto taken = player_.write(r.slot, r.leftover);
+            r.leftover.erase(r.leftover.begin(), r.leftover.begin() + static_cast<long>(taken));
+            room -= std::min(room, taken);
+            if (!r.leftover.empty()) {
+                return;
+            }
+        }
+        for (;;) {
+            if (room == 0) {
+                return;
+            }
+            const auto n =
+                r.source->read(std::span<float>{buffer_.data(), std::min(room, buffer_.size())});
+            if (n == 0) {
+                player_.mark_content_end(r.slot);
+                r.content_ended = true;
+                break;
+            }
+            const auto taken = player_.write(r.slot, std::span<const float>{buffer_.data(), n});
+            if (taken < n) {
+                r.leftover.assign(buffer_.begin() + static_cast<long>(taken),
+                                  buffer_.begin() + static_cast<long>(n));
+                return;
+            }
+            room -= n;
+        }
+    }
+    if (r.tail_pos < cls.chime_after.size()) {
+        r.tail_pos +=
+            player_.write(r.slot, std::span<const float>{cls.chime_after}.subspan(r.tail_pos));
+        if (r.tail_pos < cls.chime_after.size()) {
             return;
         }
     }
-    while (room > 0) {
-        const auto n =
-            r.source->read(std::span<float>{buffer_.data(), std::min(room, buffer_.size())});
-        if (n == 0) {
-            player_.end_of_stream(r.slot);
-            r.end_of_stream = true;
-            return;
-        }
-        const auto taken = player_.write(r.slot, std::span<const float>{buffer_.data(), n});
-        if (taken < n) {
-            r.leftover.assign(buffer_.begin() + static_cast<long>(taken),
-                              buffer_.begin() + static_cast<long>(n));
-            return;
-        }
-        room -= n;
-    }
+    player_.end_of_stream(r.slot);
+    r.end_of_stream = true;
 }
 
 void PlayoutEngine::collect_finished() {
@@ -286,34 +435,61 @@ void PlayoutEngine::collect_finished() {
             continue;
         }
         auto& r = *it->second;
-        const std::int64_t started = f->started ? to_unix_us(f->started_at) : 0;
-        const std::int64_t ended = f->started ? to_unix_us(f->ended_at) : 0;
+        // The item proper: its chimes are not part of what the as-run reports.
+        const bool started = f->content_started;
+        const std::int64_t started_us = started ? to_unix_us(f->content_started_at) : 0;
+        const std::int64_t ended_us = started ? to_unix_us(f->content_ended_at) : 0;
         if (r.cancelled) {
-            if (f->started) {
-                record(r, wire::INTERRUPTED, "removed from the timeline while playing", started,
-                       ended);
+            if (started) {
+                record(r, wire::INTERRUPTED, "removed from the timeline while playing", started_us,
+                       ended_us);
             }
             runs_.erase(it);
             continue;
         }
+        const std::string by = f->preempted_by != 0 ? label(f->preempted_by) : std::string{};
+        r.paused_ms = f->paused_frames * 1000 / audio::kSampleRate;
+        const auto preemptor = labels_.find(f->preempted_by);
+        r.preempted_by = preemptor != labels_.end() ? preemptor->second.second : std::string{};
         const std::string decode_error = r.source ? r.source->error() : std::string{};
-        if (!f->started) {
+        if (!r.abort_reason.empty()) {
+            record(r, started ? wire::INTERRUPTED : wire::FAILED, r.abort_reason, started_us,
+                   ended_us);
+        } else if (!started && f->stopped) {
+            record(r, wire::FAILED, "preempted by " + by + " before its start", 0, 0);
+        } else if (!started) {
             record(r, wire::FAILED,
                    decode_error.empty() ? "asset has no audio" : "decode error: " + decode_error, 0,
                    0);
-        } else if (f->completed && decode_error.empty()) {
-            record(r, wire::COMPLETED, "", started, ended);
-        } else if (f->completed) {
-            record(r, wire::INTERRUPTED, "decode error: " + decode_error, started, ended);
+        } else if (f->content_completed && decode_error.empty()) {
+            std::string reason;
+            if (f->paused_frames > 0) {
+                reason =
+                    fmt::format("paused {:.1f} s by {}", frames_to_seconds(f->paused_frames), by);
+            } else if (f->ducked_frames > 0) {
+                reason = fmt::format("ducked {:.1f} s under {}",
+                                     frames_to_seconds(f->ducked_frames), by);
+            } else if (f->preempted_by != 0 && f->start_error_frames > 0) {
+                reason = fmt::format(
+                    "delayed {:.1f} s by {}",
+                    frames_to_seconds(static_cast<std::uint64_t>(f->start_error_frames)), by);
+            }
+            record(r, wire::COMPLETED, reason, started_us, ended_us);
+        } else if (f->content_completed) {
+            record(r, wire::INTERRUPTED, "decode error: " + decode_error, started_us, ended_us);
+        } else if (f->stopped) {
+            record(r, wire::INTERRUPTED, "preempted by " + by, started_us, ended_us);
         } else {
-            record(r, wire::INTERRUPTED, "stopped before its end", started, ended);
+            record(r, wire::INTERRUPTED, "stopped before its end", started_us, ended_us);
         }
-        if (f->started) {
+        if (started) {
             spdlog::info(
-                "playout: item {} aired {} -> {}, start error {} frames, {} underrun "
-                "frames",
-                r.item.item_id(), format_utc(f->started_at), format_utc(f->ended_at),
-                f->start_error_frames, f->underrun_frames);
+                "playout: item {} aired {} -> {}, start error {} frames, {} underrun frames{}",
+                r.item.item_id(), format_utc(f->content_started_at),
+                format_utc(f->content_ended_at), f->start_error_frames, f->underrun_frames,
+                f->preempted_by != 0 ? fmt::format(", preempted by {} ({} s paused)", by,
+                                                   frames_to_seconds(f->paused_frames))
+                                     : std::string{});
         }
     }
 }
@@ -329,13 +505,14 @@ void PlayoutEngine::finalize(TimePoint now) {
             continue;
         }
         player_.cancel(r->slot);
-        if (!r->cancelled && r->start() <= now) {
+        if (!r->cancelled && r->first_sample() <= now) {
             record(*r, wire::INTERRUPTED, "agent stopped while playing", r->item.start_at_us(),
                    to_unix_us(now));
         }
         r->state = Run::State::done;
     }
     runs_.clear();
+    amplifier_.shutdown();
 }
 
 void PlayoutEngine::fail(Run& r, const std::string& reason) {
@@ -358,6 +535,8 @@ void PlayoutEngine::record(Run& r, wire::AsRunStatus status, const std::string& 
     record.set_status(status);
     record.set_reason(reason);
     record.set_timeline_revision(r.revision);
+    record.set_paused_ms(r.paused_ms);
+    record.set_preempted_by(r.preempted_by);
     try {
         if (!store_.record_as_run(record)) {
             spdlog::warn("playout: item {} at {} was already reported; not reported again",
@@ -374,6 +553,15 @@ void PlayoutEngine::record(Run& r, wire::AsRunStatus status, const std::string& 
         outbox_listener_();
     }
     emit({PlayoutEvent::Kind::as_run, r.item.item_id(), r.item.start_at_us(), r.slot, record});
+}
+
+const ClassPlayout& PlayoutEngine::class_of(const wire::TimelineItem& item) const {
+    return options_.classes[static_cast<std::size_t>(effective_class(item))];
+}
+
+std::string PlayoutEngine::label(std::uint64_t tag) const {
+    const auto it = labels_.find(tag);
+    return it != labels_.end() ? it->second.first : std::string{"a higher-priority item"};
 }
 
 void PlayoutEngine::emit(const PlayoutEvent& event) {

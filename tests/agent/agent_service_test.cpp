@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
 
 using namespace loa;
 using namespace loa::agent;
@@ -159,4 +160,45 @@ TEST(AgentService, TimelineToAirToAsRunThroughTheWholeAgent) {
     ping(scheduler);
     EXPECT_EQ(service.store().outbox_depth(), 0U);
     service.stop();
+}
+
+TEST(AgentService, AChimeThatIsNotOggOpusStopsTheStartNamingTheSetting) {
+    TempDir dir;
+    FakeClock clock{kT0};
+    {
+        std::ofstream bad{dir / "siren.opus"};
+        bad << "not audio";
+    }
+    config::AgentConfig config;
+    config.state_dir = dir / "state";
+    config.chimes[4].before = dir / "siren.opus";
+    try {
+        AgentService service{config, transport::CurveKeyPair::generate(),
+                             std::make_unique<ManualOutput>(), clock, open_opus_frame_source};
+        ADD_FAILURE() << "the agent started with a broken chime";
+    } catch (const std::runtime_error& e) {
+        const std::string message = e.what();
+        EXPECT_EQ(message.rfind("[chimes] emergency_before: ", 0), 0U) << message;
+        EXPECT_NE(message.find("siren.opus"), std::string::npos) << message;
+    }
+    // Nothing was made: the store is opened only after the chimes decode.
+    EXPECT_FALSE(std::filesystem::exists(dir / "state" / "agent.db"));
+}
+
+TEST(AgentService, ConfiguredChimeDecodesAndTheZoneGetsItsAmplifier) {
+    TempDir dir;
+    FakeClock clock{kT0};
+    std::vector<float> pcm(4800, 0.25F);  // 100 ms
+    ASSERT_TRUE(audio::encode_ogg_opus(pcm, dir / "ding.opus"));
+    config::AgentConfig config;
+    config.state_dir = dir / "state";
+    config.chimes[2].after = dir / "ding.opus";  // district, after
+    config.zones[0].amplifier = config::AmplifierKind::simulated;
+    config.zones[0].simulated_fault_file = dir / "fault";
+    AgentService service{config, transport::CurveKeyPair::generate(),
+                         std::make_unique<ManualOutput>(), clock, open_opus_frame_source};
+    EXPECT_EQ(service.amplifier().describe(), "simulated");
+    EXPECT_FALSE(service.amplifier().state().faulted);
+    std::ofstream{dir / "fault"} << "demo fault\n";
+    EXPECT_EQ(service.amplifier().state().fault, "demo fault");
 }

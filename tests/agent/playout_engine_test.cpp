@@ -1,9 +1,12 @@
 #include "loa/agent/playout_engine.hpp"
 
 #include "loa/agent/agent_store.hpp"
+#include "loa/agent/amplifier_sequencer.hpp"
 #include "loa/agent/asset_cache.hpp"
 #include "loa/agent/opus_frame_source.hpp"
+#include "loa/agent/simulated_amplifier.hpp"
 #include "loa/audio/format.hpp"
+#include "loa/audio/frame_time.hpp"
 #include "loa/audio/player.hpp"
 #include "loa/audio/transcode.hpp"
 #include "loa/common/digest.hpp"
@@ -115,9 +118,11 @@ struct Fixture {
         };
     }
 
-    std::unique_ptr<PlayoutEngine> make_engine(FrameSourceOpener open = {}) {
-        auto engine = std::make_unique<PlayoutEngine>(clock, player, store, cache,
-                                                      open ? std::move(open) : opener());
+    std::unique_ptr<PlayoutEngine> make_engine(FrameSourceOpener open = {},
+                                               PlayoutOptions options = {}) {
+        auto engine =
+            std::make_unique<PlayoutEngine>(clock, player, sequencer, store, cache,
+                                            open ? std::move(open) : opener(), std::move(options));
         engine->set_event_handler([this](const PlayoutEvent& e) { events(e); });
         engine->set_outbox_listener([this] { ++outbox_wakes; });
         return engine;
@@ -126,6 +131,9 @@ struct Fixture {
     // Renders blocks as a sound card would, the fake clock keeping step, up to `until`.
     void render_until(TimePoint until) {
         std::vector<float> block(kBlock);
+        if (heard.empty()) {
+            heard_from = clock.now();
+        }
         while (clock.now() < until) {
             player.render(block, clock.now());
             heard.insert(heard.end(), block.begin(), block.end());
@@ -148,9 +156,12 @@ struct Fixture {
     AgentStore store;
     AssetCache cache;
     audio::Player player;
+    SimulatedAmplifier amplifier{clock};
+    AmplifierSequencer sequencer{"main", amplifier, clock};  // lead 3 s, hold 30 s
     Events events;
     std::atomic<int> outbox_wakes{0};
-    std::vector<float> heard;  // everything rendered since kT0
+    std::vector<float> heard;  // everything rendered since heard_from (kT0 unless moved)
+    TimePoint heard_from = kT0;
     std::mutex mu;
     std::map<std::string, std::pair<float, std::size_t>> audio;
 };
@@ -418,4 +429,285 @@ TEST(PlayoutEngine, PlaysARealOpusAsset) {
     // Silence before the start; sound within its first millisecond.
     EXPECT_GE(first_nonzero(f.heard), 48000U);
     EXPECT_LT(first_nonzero(f.heard), 48000U + 48U);
+}
+
+// --- priority classes, chimes and the amplifier ---
+
+namespace {
+
+wire::TimelineItem item_of(const std::string& id, const std::string& asset, TimePoint start,
+                           wire::PriorityClass priority,
+                           wire::PreemptPolicy policy = wire::PREEMPT_POLICY_UNSPECIFIED) {
+    auto it = item(id, asset, start);
+    it.set_priority(priority);
+    it.set_preempt_policy(policy);
+    return it;
+}
+
+// Frame i of a CountingSource asset of `level`, computed as the source computes it.
+float counted(float level, std::size_t i) {
+    return level + static_cast<float>(i) * 1e-7F;
+}
+
+std::size_t frame_of(const Fixture& f, TimePoint t) {
+    return static_cast<std::size_t>(audio::duration_to_frames(t - f.heard_from));
+}
+
+constexpr std::size_t kFade = 480;  // 10 ms
+
+}  // namespace
+
+TEST(PlayoutPreemption, EmergencyCutsADistrictItemAtTheExactSampleAndItResumes) {
+    Fixture f;
+    const auto program = f.add_asset(0.25F, 96000);  // 2 s
+    const auto alarm = f.add_asset(0.5F, 24000);     // 0.5 s
+    const auto start = kT0 + 2s;
+    const auto cut = start + 701300us;  // not on a block boundary
+    auto engine = f.make_engine();
+    engine->start();
+    engine->set_timeline(timeline(1, {item_of("d1", program, start, wire::DISTRICT),
+                                      item_of("e7", alarm, cut, wire::EMERGENCY)}));
+    ASSERT_TRUE(f.events.wait(PlayoutEvent::Kind::cued, "d1").has_value());
+    ASSERT_TRUE(f.events.wait(PlayoutEvent::Kind::cued, "e7").has_value());
+    f.render_until(start + 3500ms);
+
+    const std::size_t s0 = frame_of(f, start);
+    const std::size_t k = frame_of(f, cut);
+    ASSERT_EQ(first_nonzero(f.heard), s0);
+    // The frame before the cut is the district item's, untouched.
+    ASSERT_FLOAT_EQ(f.heard[k - 1], counted(0.25F, k - 1 - s0));
+    // The cut frame carries the emergency's first sample, over the first step of the fade-out.
+    EXPECT_NEAR(f.heard[k], 0.5F + counted(0.25F, k - s0) * (1.0F - 1.0F / kFade), 1e-5F);
+    EXPECT_GT(f.heard[k], 0.74F);
+    EXPECT_NEAR(f.heard[k + kFade / 2], 0.5F + counted(0.25F, k - s0 + kFade / 2) * 0.499F, 2e-3F);
+    // After the fade only the emergency is heard, frame for frame.
+    for (std::size_t i = kFade; i < 24000; i += 101) {
+        ASSERT_FLOAT_EQ(f.heard[k + i], counted(0.5F, i)) << i;
+    }
+    // The district item resumes right after the emergency's last frame, where it was paused
+    // (the frames under the fade-out were heard), fading in, then frame for frame.
+    const std::size_t resume = k + 24000;
+    const std::size_t paused_at = k - s0 + kFade;
+    EXPECT_NEAR(f.heard[resume], counted(0.25F, paused_at) / kFade, 1e-6F);
+    for (std::size_t i = kFade; i < 96000 - paused_at; i += 97) {
+        ASSERT_FLOAT_EQ(f.heard[resume + i], counted(0.25F, paused_at + i)) << i;
+    }
+    const std::size_t end = resume + (96000 - paused_at);
+    EXPECT_FLOAT_EQ(f.heard[end - 1], counted(0.25F, 95999));
+    EXPECT_EQ(first_nonzero(f.heard, end), f.heard.size());
+
+    const auto e = f.events.wait(PlayoutEvent::Kind::as_run, "e7");
+    const auto d = f.events.wait(PlayoutEvent::Kind::as_run, "d1");
+    ASSERT_TRUE(e && d);
+    EXPECT_EQ(e->record.status(), wire::COMPLETED);
+    EXPECT_EQ(e->record.reason(), "");
+    // Sample-accurate: within one frame (20.8 us) of the scheduled instant.
+    EXPECT_LE(std::abs(e->record.started_at_us() - to_unix_us(cut)), 21);
+    EXPECT_EQ(e->record.ended_at_us() - e->record.started_at_us(), 500'000);
+    EXPECT_EQ(d->record.status(), wire::COMPLETED);
+    EXPECT_EQ(d->record.reason(), "paused 0.5 s by emergency e7");
+    EXPECT_EQ(d->record.paused_ms(), 490U);  // 0.5 s less the 10 ms fade heard before it
+    EXPECT_EQ(d->record.preempted_by(), "e7");
+    EXPECT_EQ(d->record.started_at_us(), to_unix_us(start));
+    EXPECT_EQ(d->record.ended_at_us(), to_unix_us(start + 2490ms));  // it ends later
+    EXPECT_EQ(f.store.outbox_depth(), 2U);
+    EXPECT_EQ(f.player.underruns(), 0U);
+}
+
+TEST(PlayoutPreemption, FillerIsStoppedAndReportedInterrupted) {
+    Fixture f;
+    const auto music = f.add_asset(0.25F, 96000);
+    const auto alarm = f.add_asset(0.5F, 24000);
+    const auto start = kT0 + 2s;
+    const auto cut = start + 500ms;
+    auto engine = f.make_engine();
+    engine->start();
+    engine->set_timeline(timeline(1, {item_of("f1", music, start, wire::FILLER),
+                                      item_of("e7", alarm, cut, wire::EMERGENCY)}));
+    ASSERT_TRUE(f.events.wait(PlayoutEvent::Kind::cued, "e7").has_value());
+    ASSERT_TRUE(f.events.wait(PlayoutEvent::Kind::cued, "f1").has_value());
+    f.render_until(start + 3s);
+    const std::size_t k = frame_of(f, cut);
+    ASSERT_FLOAT_EQ(f.heard[k - 1], counted(0.25F, k - 1 - frame_of(f, start)));
+    // The filler never comes back after the emergency.
+    EXPECT_EQ(first_nonzero(f.heard, k + 24000), f.heard.size());
+    const auto r = f.events.wait(PlayoutEvent::Kind::as_run, "f1");
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->record.status(), wire::INTERRUPTED);
+    EXPECT_EQ(r->record.reason(), "preempted by emergency e7");
+    EXPECT_EQ(r->record.preempted_by(), "e7");
+    EXPECT_EQ(r->record.started_at_us(), to_unix_us(start));
+    EXPECT_EQ(r->record.ended_at_us(), to_unix_us(cut + 10ms));  // the end of the fade
+    const auto e = f.events.wait(PlayoutEvent::Kind::as_run, "e7");
+    ASSERT_TRUE(e.has_value());
+    EXPECT_EQ(e->record.status(), wire::COMPLETED);
+}
+
+TEST(PlayoutPreemption, DuckPolicyPlaysOnUnderTheEmergency) {
+    Fixture f;
+    const auto bed = f.add_asset(0.25F, 96000);
+    const auto alarm = f.add_asset(0.5F, 24000);
+    const auto start = kT0 + 2s;
+    const auto cut = start + 500ms;
+    auto engine = f.make_engine();
+    engine->start();
+    engine->set_timeline(timeline(1, {item_of("d1", bed, start, wire::DISTRICT, wire::DUCK),
+                                      item_of("e7", alarm, cut, wire::EMERGENCY)}));
+    ASSERT_TRUE(f.events.wait(PlayoutEvent::Kind::cued, "e7").has_value());
+    ASSERT_TRUE(f.events.wait(PlayoutEvent::Kind::cued, "d1").has_value());
+    f.render_until(start + 3s);
+    const std::size_t s0 = frame_of(f, start);
+    const std::size_t k = frame_of(f, cut);
+    const float duck = f.player.options().duck_gain;
+    EXPECT_NEAR(f.heard[k + 1000], counted(0.5F, 1000) + counted(0.25F, k - s0 + 1000) * duck,
+                1e-5F);
+    const auto r = f.events.wait(PlayoutEvent::Kind::as_run, "d1");
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->record.status(), wire::COMPLETED);
+    EXPECT_EQ(r->record.reason(), "ducked 0.5 s under emergency e7");
+    EXPECT_EQ(r->record.paused_ms(), 0U);
+    EXPECT_EQ(r->record.ended_at_us(), to_unix_us(start + 2s));  // not delayed
+}
+
+TEST(PlayoutChimes, BeforeChimeEndsAtTheStartAfterChimeFollowsTheEnd) {
+    Fixture f;
+    const auto alarm = f.add_asset(0.5F, 24000);
+    PlayoutOptions options;
+    auto& emergency = options.classes[wire::EMERGENCY];
+    emergency.gain = 0.5F;                        // -6 dB for the class
+    emergency.chime_before.assign(4800, 0.125F);  // 100 ms
+    emergency.chime_after.assign(2400, -0.125F);  // 50 ms
+    const auto start = kT0 + 10s;
+    auto engine = f.make_engine({}, options);
+    engine->start();
+    engine->set_timeline(timeline(1, {item_of("e7", alarm, start, wire::EMERGENCY)}));
+    // The amplifier comes on its lead before the chime, not before the item.
+    f.clock.set(start - 100ms - 3300ms);
+    f.wait_passes(*engine);
+    EXPECT_TRUE(f.amplifier.switches().empty());
+    f.clock.set(start - 100ms - 3200ms);
+    f.wait_passes(*engine);
+    ASSERT_EQ(f.amplifier.switches().size(), 1U);
+    EXPECT_LE(f.amplifier.switches()[0].at, start - 100ms - 3s);
+
+    f.clock.set(start - 2s);
+    ASSERT_TRUE(f.events.wait(PlayoutEvent::Kind::cued, "e7").has_value());
+    f.render_until(start + 1s);
+    const std::size_t s0 = frame_of(f, start);
+    EXPECT_EQ(first_nonzero(f.heard), s0 - 4800);
+    for (std::size_t i = s0 - 4800; i < s0; ++i) {
+        ASSERT_EQ(f.heard[i], 0.0625F) << i;
+    }
+    EXPECT_FLOAT_EQ(f.heard[s0], 0.25F);  // the item's first frame, at half gain
+    EXPECT_FLOAT_EQ(f.heard[s0 + 23999], counted(0.5F, 23999) * 0.5F);
+    for (std::size_t i = s0 + 24000; i < s0 + 26400; ++i) {
+        ASSERT_EQ(f.heard[i], -0.0625F) << i;
+    }
+    EXPECT_EQ(first_nonzero(f.heard, s0 + 26400), f.heard.size());
+    // The as-run times are the item's own.
+    const auto r = f.events.wait(PlayoutEvent::Kind::as_run, "e7");
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->record.status(), wire::COMPLETED);
+    EXPECT_EQ(r->record.started_at_us(), to_unix_us(start));
+    EXPECT_EQ(r->record.ended_at_us(), to_unix_us(start + 500ms));
+}
+
+TEST(PlayoutAmplifier, OnAtLeastTheLeadBeforeOffAfterTheHoldNoCycleBetweenItems) {
+    Fixture f;
+    const auto asset = f.add_asset(0.25F, 48000);  // 1 s
+    const auto first = kT0 + 10s;
+    const auto second = first + 5s;  // 4 s after the first ends: well inside the hold
+    auto engine = f.make_engine();
+    engine->start();
+    engine->set_timeline(timeline(1, {item("a1", asset, first), item("a2", asset, second)}));
+    f.wait_passes(*engine);
+    EXPECT_TRUE(f.amplifier.switches().empty());
+    f.clock.set(first - 3300ms);
+    f.wait_passes(*engine);
+    EXPECT_TRUE(f.amplifier.switches().empty()) << "not on earlier than lead + margin";
+    f.clock.set(first - 3200ms);
+    f.wait_passes(*engine);
+    ASSERT_EQ(f.amplifier.switches().size(), 1U);
+    const auto on = f.amplifier.switches()[0];
+    EXPECT_TRUE(on.on);
+    EXPECT_EQ(on.at, first - 3200ms);
+
+    f.clock.set(first - 2s);
+    ASSERT_TRUE(f.events.wait(PlayoutEvent::Kind::cued, "a1").has_value());
+    f.render_until(second - 2s);
+    ASSERT_TRUE(f.events.wait(PlayoutEvent::Kind::cued, "a2").has_value());
+    f.render_until(second + 1500ms);
+    const auto a1 = f.events.wait(PlayoutEvent::Kind::as_run, "a1");
+    const auto a2 = f.events.wait(PlayoutEvent::Kind::as_run, "a2");
+    ASSERT_TRUE(a1 && a2);
+    EXPECT_EQ(a1->record.status(), wire::COMPLETED);
+    EXPECT_EQ(a2->record.status(), wire::COMPLETED);
+    // On at least the lead time before the first sample heard.
+    EXPECT_GE(from_unix_us(a1->record.started_at_us()) - on.at, 3s);
+    f.wait_passes(*engine);
+    EXPECT_EQ(f.amplifier.switches().size(), 1U) << "back-to-back items do not cycle the relay";
+
+    // Off once 30 s have passed without an item, not before.
+    const auto end = from_unix_us(a2->record.ended_at_us());
+    f.clock.set(end + 29900ms);
+    f.wait_passes(*engine);
+    EXPECT_EQ(f.amplifier.switches().size(), 1U);
+    f.clock.set(second + 1500ms + 30s);
+    f.wait_passes(*engine);
+    ASSERT_EQ(f.amplifier.switches().size(), 2U);
+    EXPECT_FALSE(f.amplifier.switches()[1].on);
+    EXPECT_GE(f.amplifier.switches()[1].at - end, 30s);
+    EXPECT_FALSE(f.amplifier.state().on);
+}
+
+TEST(PlayoutAmplifier, FaultedZoneIsReportedAndSkippedThenRecovers) {
+    Fixture f;
+    const auto asset = f.add_asset(0.25F, 24000);
+    const auto start = kT0 + 2s;
+    f.amplifier.inject_fault("relay K1 does not close");
+    auto engine = f.make_engine();
+    engine->start();
+    engine->set_timeline(timeline(1, {item("a1", asset, start), item("a2", asset, start + 20s)}));
+    const auto failed = f.events.wait(PlayoutEvent::Kind::as_run, "a1");
+    ASSERT_TRUE(failed.has_value());
+    EXPECT_EQ(failed->record.status(), wire::FAILED);
+    EXPECT_EQ(failed->record.reason(), "amplifier fault: relay K1 does not close");
+    EXPECT_EQ(failed->record.started_at_us(), 0);
+    EXPECT_EQ(f.events.count(PlayoutEvent::Kind::cued), 0U);
+    f.render_until(start + 1s);
+    EXPECT_EQ(first_nonzero(f.heard), f.heard.size()) << "nothing rendered into a faulted zone";
+    EXPECT_TRUE(f.amplifier.switches().empty());
+    EXPECT_EQ(f.store.pending_as_run(10).at(0).reason(),
+              "amplifier fault: relay K1 does not close");
+
+    // Repaired: the next item switches it on and plays.
+    f.amplifier.clear_fault();
+    f.clock.set(start + 20s - 2s);
+    ASSERT_TRUE(f.events.wait(PlayoutEvent::Kind::cued, "a2").has_value());
+    ASSERT_EQ(f.amplifier.switches().size(), 1U);
+    f.render_until(start + 21s);
+    const auto played = f.events.wait(PlayoutEvent::Kind::as_run, "a2");
+    ASSERT_TRUE(played.has_value());
+    EXPECT_EQ(played->record.status(), wire::COMPLETED);
+}
+
+TEST(PlayoutAmplifier, FaultWhilePlayingStopsTheItem) {
+    Fixture f;
+    const auto asset = f.add_asset(0.25F, 96000);
+    const auto start = kT0 + 2s;
+    auto engine = f.make_engine();
+    engine->start();
+    engine->set_timeline(timeline(1, {item("a1", asset, start)}));
+    ASSERT_TRUE(f.events.wait(PlayoutEvent::Kind::cued, "a1").has_value());
+    f.render_until(start + 500ms);
+    f.amplifier.inject_fault("overcurrent");
+    f.wait_passes(*engine);
+    f.render_until(start + 1s);
+    const auto r = f.events.wait(PlayoutEvent::Kind::as_run, "a1");
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->record.status(), wire::INTERRUPTED);
+    EXPECT_EQ(r->record.reason(), "amplifier fault: overcurrent");
+    EXPECT_EQ(r->record.started_at_us(), to_unix_us(start));
+    EXPECT_EQ(r->record.ended_at_us(), to_unix_us(start + 510ms));  // faded out in 10 ms
+    EXPECT_EQ(first_nonzero(f.heard, frame_of(f, start + 510ms)), f.heard.size());
 }

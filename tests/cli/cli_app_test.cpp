@@ -1,12 +1,14 @@
 #include "loa/cli/cli_app.hpp"
 
 #include "fake_scheduler.hpp"
+#include "loa/audio/transcode.hpp"
 #include "loa/common/time_format.hpp"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -284,7 +286,17 @@ TEST_F(CliAppTest, AssetAddUploadsTheBytesOfEachFile) {
                            {"name", "bản tin sáng.wav"},
                            {"duration_ms", 83'450},
                            {"size_bytes", 1'234'567},
-                           {"created_at", "2026-11-27T10:00:00.000Z"}}
+                           {"created_at", "2026-11-27T10:00:00.000Z"},
+                           {"loudness_lufs", -16.02},
+                           {"true_peak_dbtp", -3.0},
+                           {"source_format", "MPEG-1 Layer 3 (MP3)"},
+                           {"ingest",
+                            {{"input_loudness_lufs", -21.37},
+                             {"input_true_peak_dbtp", -0.2},
+                             {"gain_db", 5.4},
+                             {"limiter_reduction_db", 1.2},
+                             {"seconds", 0.612},
+                             {"speed", 136.4}}}}
                           .dump());
     scheduler_.answer("POST", "/api/v1/assets", 200,
                       json{{"id", kAssetB},
@@ -296,9 +308,18 @@ TEST_F(CliAppTest, AssetAddUploadsTheBytesOfEachFile) {
     const auto r = run_loa({"--server", server_, "asset", "add", first.string(), second.string()});
     EXPECT_EQ(r.code, 0) << r.err;
     EXPECT_EQ(r.out, "ID" + std::string(64, ' ') +
-                         "NAME               DURATION    SIZE  CREATED\n" + kAssetA +
-                         "  bản tin sáng.wav     1:23.5  1.2 MB  2026-11-27T17:00:00+07:00\n" +
-                         kAssetB + "  nhạc.ogg          1:02:05.0   512 B  (already uploaded)\n");
+                         "NAME               DURATION    LOUDNESS       PEAK    SIZE  CREATED\n" +
+                         kAssetA +
+                         "  bản tin sáng.wav     1:23.5  -16.0 LUFS  -3.0 dBTP  1.2 MB  "
+                         "2026-11-27T17:00:00+07:00\n" +
+                         kAssetB +
+                         "  nhạc.ogg          1:02:05.0           -          -   512 B  (already "
+                         "uploaded)\n");
+    // Progress and the ingest's figures go to the error stream.
+    EXPECT_EQ(r.err,
+              "ingesting bản tin sáng.wav (13 B)…\n"
+              "  ingested in 0.61 s (136x real time): -21.4 LUFS → -16.0 LUFS\n"
+              "ingesting nhạc.ogg (4 B)…\n");
     const auto requests = scheduler_.requests();
     ASSERT_EQ(requests.size(), 2U);
     EXPECT_EQ(requests[0].path, "/api/v1/assets");
@@ -451,3 +472,106 @@ TEST(CliApp, ServerComesFromTheEnvironment) {
     EXPECT_EQ(r.code, 0) << r.err;
     EXPECT_EQ(scheduler.requests().size(), 1U);
 }
+
+namespace {
+
+class CliAssetTest : public ::testing::Test {
+protected:
+    loa::cli::test::FakeScheduler scheduler_;
+    std::string server_ = scheduler_.url();
+};
+
+const json kSpoken = {{"id", kAssetA},
+                      {"name", "Họp tổ dân phố"},
+                      {"duration_ms", 4'250},
+                      {"size_bytes", 17'000},
+                      {"created_at", "2026-11-27T10:00:00.000Z"},
+                      {"loudness_lufs", -16.0},
+                      {"true_peak_dbtp", -3.01},
+                      {"source_format", "speech (espeak-ng, vi-vn-x-south)"}};
+
+TEST_F(CliAssetTest, TtsSendsTheTextAndVoice) {
+    scheduler_.answer("POST", "/api/v1/assets/tts", 201, kSpoken.dump());
+    const auto r = run_loa({"--server", server_, "asset", "tts", "--text",
+                            "Họp tổ dân phố lúc 15 giờ", "--voice", "vi-vn-x-south"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    const auto requests = scheduler_.requests();
+    ASSERT_EQ(requests.size(), 1U);
+    EXPECT_EQ(json::parse(requests[0].body),
+              (json{{"text", "Họp tổ dân phố lúc 15 giờ"}, {"voice", "vi-vn-x-south"}}));
+    EXPECT_NE(r.out.find(kAssetA + "  Họp tổ dân phố    0:04.3  -16.0 LUFS  -3.0 dBTP"),
+              std::string::npos)
+        << r.out;
+    EXPECT_EQ(r.err, "speaking 25 characters with voice vi-vn-x-south…\n");
+}
+
+TEST_F(CliAssetTest, TtsShowsTheSchedulersRefusal) {
+    scheduler_.answer("POST", "/api/v1/assets/tts", 400,
+                      R"j({"error": "voice: unknown voice 'xx' (available: vi, en)"})j");
+    const auto r = run_loa({"--server", server_, "asset", "tts", "--text", "a", "--voice", "xx"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("loa: voice: unknown voice 'xx' (available: vi, en)"), std::string::npos)
+        << r.err;
+    // --text is required.
+    EXPECT_EQ(run_loa({"--server", server_, "asset", "tts"}).code, 2);
+}
+
+TEST_F(CliAssetTest, AddShowsWhyAnUploadWasRefused) {
+    TempDir dir;
+    const auto file = dir / "notice.mp3";
+    std::ofstream{file} << "typed text";
+    scheduler_.answer("POST", "/api/v1/assets", 400,
+                      R"j({"error": "notice.mp3: not audio: GStreamer cannot tell"})j");
+    const auto r = run_loa({"--server", server_, "asset", "add", file.string()});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_EQ(r.err,
+              "ingesting notice.mp3 (10 B)…\nloa: notice.mp3: not audio: GStreamer cannot tell\n");
+    EXPECT_EQ(r.out, "");
+}
+
+TEST_F(CliAssetTest, ShowListsEveryFigure) {
+    scheduler_.answer("GET", "/api/v1/assets/" + kAssetA, 200, kSpoken.dump());
+    const auto r = run_loa({"--server", server_, "asset", "show", kAssetA});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out, "id:         " + kAssetA +
+                         "\n"
+                         "name:       Họp tổ dân phố\n"
+                         "duration:   0:04.3\n"
+                         "loudness:   -16.0 LUFS\n"
+                         "true peak:  -3.0 dBTP\n"
+                         "source:     speech (espeak-ng, vi-vn-x-south)\n"
+                         "size:       17.0 kB\n"
+                         "created:    2026-11-27T17:00:00+07:00\n");
+    const auto missing = run_loa({"--server", server_, "asset", "show", kAssetB});
+    EXPECT_EQ(missing.code, 1);
+}
+
+TEST_F(CliAssetTest, PlayLocalDownloadsThenNamesAMissingDevice) {
+    scheduler_.answer("GET", "/api/v1/assets/" + kAssetA, 200, kSpoken.dump());
+    scheduler_.answer("GET", "/api/v1/assets/" + kAssetA + "/audio", 200, "not an ogg file");
+    const auto garbage = run_loa({"--server", server_, "asset", "play-local", kAssetA});
+    EXPECT_EQ(garbage.code, 1);
+    EXPECT_NE(garbage.err.find("loa: cannot play asset " + kAssetA + ": "), std::string::npos)
+        << garbage.err;
+    const auto requests = scheduler_.requests();
+    ASSERT_EQ(requests.size(), 2U);
+    EXPECT_EQ(requests[1].path, "/api/v1/assets/" + kAssetA + "/audio");
+}
+
+TEST_F(CliAssetTest, PlayLocalNamesAMissingDevice) {
+    TempDir dir;
+    std::vector<float> tone(24000);
+    for (std::size_t i = 0; i < tone.size(); ++i) {
+        tone[i] = 0.3F * static_cast<float>(std::sin(static_cast<double>(i) * 0.0576));
+    }
+    ASSERT_TRUE(loa::audio::encode_ogg_opus(tone, dir / "tone.opus"));
+    scheduler_.answer("GET", "/api/v1/assets/" + kAssetA, 200, kSpoken.dump());
+    scheduler_.answer("GET", "/api/v1/assets/" + kAssetA + "/audio", 200, slurp(dir / "tone.opus"));
+    const auto r = run_loa(
+        {"--server", server_, "asset", "play-local", kAssetA, "--device", "No Such Device 9"});
+    EXPECT_EQ(r.code, 1);
+    EXPECT_NE(r.err.find("loa: cannot play asset " + kAssetA + ": "), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("No Such Device 9"), std::string::npos) << r.err;
+}
+
+}  // namespace

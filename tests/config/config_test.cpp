@@ -156,13 +156,62 @@ TEST(SchedulerConfig, BadValuesNameFileAndKey) {
     }
 }
 
+TEST(SchedulerConfig, ReadsIngestKeys) {
+    const auto config = loa::config::parse_scheduler_config(R"(
+[ingest]
+target_lufs = -23
+true_peak_dbtp = -2.5
+codec_headroom_db = 1.5
+max_duration_minutes = 60
+bitrate_kbps = 24
+opus_complexity = 5
+bandwidth = "fullband"
+tts_voice = "vi-vn-x-south"
+)",
+                                                            "sched.toml");
+    EXPECT_EQ(config.ingest.target_lufs, -23.0);
+    EXPECT_EQ(config.ingest.true_peak_dbtp, -2.5);
+    EXPECT_EQ(config.ingest.codec_headroom_db, 1.5);
+    EXPECT_EQ(config.ingest.max_duration_minutes, 60);
+    EXPECT_EQ(config.ingest.bitrate_kbps, 24);
+    EXPECT_EQ(config.ingest.complexity, 5);
+    EXPECT_EQ(config.ingest.bandwidth_hz, 20000);
+    EXPECT_EQ(config.ingest.voice, "vi-vn-x-south");
+    const auto defaults = loa::config::parse_scheduler_config("", "sched.toml").ingest;
+    EXPECT_EQ(defaults.target_lufs, -16.0);
+    EXPECT_EQ(defaults.true_peak_dbtp, -1.0);
+    EXPECT_EQ(defaults.max_duration_minutes, 180);
+    EXPECT_EQ(defaults.bitrate_kbps, 32);
+    EXPECT_EQ(defaults.bandwidth_hz, 8000);
+    EXPECT_EQ(defaults.voice, "vi");
+}
+
+TEST(SchedulerConfig, BadIngestValuesNameTheKey) {
+    const std::pair<std::string, std::string> cases[] = {
+        {"target_lufs = -3", "sched.toml: ingest.target_lufs: must be between -40"},
+        {"true_peak_dbtp = 1", "sched.toml: ingest.true_peak_dbtp: must be between -12"},
+        {"max_duration_minutes = 0",
+         "ingest.max_duration_minutes: must be between 1 and 1440, not 0"},
+        {"opus_complexity = 11", "ingest.opus_complexity: must be between 0 and 10"},
+        {"bandwidth = \"hifi\"",
+         "ingest.bandwidth: must be narrowband, mediumband, wideband, superwideband or "
+         "fullband, not \"hifi\""},
+        {"tts_voice = \"\"", "ingest.tts_voice: must be an espeak-ng voice"},
+        {"target = -16", "unknown key 'ingest.target'"},
+    };
+    for (const auto& [toml, expected] : cases) {
+        const auto error = scheduler_error("[ingest]\n" + toml);
+        EXPECT_NE(error.find(expected), std::string::npos) << toml << "\n  gave: " << error;
+    }
+}
+
 TEST(SchedulerConfig, UnknownSectionsAndKeysAreErrors) {
     EXPECT_EQ(scheduler_error("[api]\nlisen = \"h:1\""),
               "sched.toml: unknown key 'api.lisen' (did you mean 'listen'?) (keys in [api]: "
               "listen)");
     EXPECT_EQ(scheduler_error("[shedule]\nhorizon_hours = 1"),
               "sched.toml: unknown section '[shedule]' (did you mean 'schedule'?) (sections: "
-              "store, api, link, schedule, log)");
+              "store, api, link, schedule, ingest, log)");
     EXPECT_NE(scheduler_error("state_dir = \"/x\"").find("unknown key 'state_dir'"),
               std::string::npos);
     EXPECT_EQ(scheduler_error("api = 5"),
@@ -340,4 +389,157 @@ TEST(ConfigFiles, MissingOrUnreadableFileIsAnError) {
               missing.string() + ": cannot read: No such file or directory");
     EXPECT_EQ(error_of([&] { (void)loa::config::load_agent_config(dir.path()); }),
               dir.path().string() + ": cannot read: Is a directory");
+}
+
+// --- agent: zones, playout, chimes ---
+
+TEST(AgentConfig, DefaultIsOneSimulatedZoneWithoutChimes) {
+    const auto config = loa::config::parse_agent_config(required_agent_keys(), "agent.toml");
+    ASSERT_EQ(config.zones.size(), 1U);
+    const auto& zone = config.zones[0];
+    EXPECT_EQ(zone.name, "main");
+    EXPECT_EQ(zone.amplifier, loa::config::AmplifierKind::simulated);
+    EXPECT_EQ(zone.volume_db, 0.0);
+    EXPECT_EQ(zone.lead_time, 3s);
+    EXPECT_EQ(zone.hold_time, 30s);
+    EXPECT_EQ(config.fade, 10ms);
+    EXPECT_EQ(config.duck_db, -15.0);
+    for (std::size_t i = 0; i < loa::config::kPriorityClassNames.size(); ++i) {
+        EXPECT_EQ(config.class_volume_db[i], 0.0);
+        EXPECT_TRUE(config.chimes[i].before.empty() && config.chimes[i].after.empty());
+    }
+}
+
+TEST(AgentConfig, ReadsZonesPlayoutAndChimes) {
+    const auto config = loa::config::parse_agent_config(
+        required_agent_keys() +
+            "[playout]\nfade_ms = 20\nduck_db = -12.5\nfiller_volume_db = -6\n"
+            "emergency_volume_db = 3.0\n"
+            "[chimes]\nemergency_before = \"/etc/loa/siren.opus\"\n"
+            "emergency_after = \"/etc/loa/siren-end.opus\"\ndistrict_before = "
+            "\"/etc/loa/ding.opus\"\n"
+            "[[zones]]\nname = \"loa-1\"\namplifier = \"gpio\"\nvolume_db = -3\n"
+            "lead_time_ms = 5000\nhold_time_s = 60\ngpio_chip = \"gpiochip1\"\ngpio_line = 17\n"
+            "gpio_active_low = true\n",
+        "agent.toml");
+    EXPECT_EQ(config.fade, 20ms);
+    EXPECT_EQ(config.duck_db, -12.5);
+    EXPECT_EQ(config.class_volume_db[0], -6.0);  // filler
+    EXPECT_EQ(config.class_volume_db[4], 3.0);   // emergency
+    EXPECT_EQ(config.chimes[4].before, "/etc/loa/siren.opus");
+    EXPECT_EQ(config.chimes[4].after, "/etc/loa/siren-end.opus");
+    EXPECT_EQ(config.chimes[2].before, "/etc/loa/ding.opus");
+    EXPECT_TRUE(config.chimes[2].after.empty());
+    ASSERT_EQ(config.zones.size(), 1U);
+    const auto& zone = config.zones[0];
+    EXPECT_EQ(zone.name, "loa-1");
+    EXPECT_EQ(zone.amplifier, loa::config::AmplifierKind::gpio);
+    EXPECT_EQ(zone.volume_db, -3.0);
+    EXPECT_EQ(zone.lead_time, 5s);
+    EXPECT_EQ(zone.hold_time, 60s);
+    EXPECT_EQ(zone.gpio_chip, "gpiochip1");
+    EXPECT_EQ(zone.gpio_line, 17U);
+    EXPECT_TRUE(zone.gpio_active_low);
+
+    const auto command = loa::config::parse_agent_config(
+        required_agent_keys() +
+            "[[zones]]\namplifier = \"command\"\n"
+            "power_on_command = [\"/usr/local/bin/amp\", \"--zone\", \"1\", \"on\"]\n"
+            "power_off_command = [\"/usr/local/bin/amp\", \"off\"]\n",
+        "agent.toml");
+    EXPECT_EQ(command.zones.at(0).name, "main");
+    EXPECT_EQ(command.zones.at(0).power_on_command,
+              (std::vector<std::string>{"/usr/local/bin/amp", "--zone", "1", "on"}));
+    EXPECT_EQ(command.zones.at(0).power_off_command,
+              (std::vector<std::string>{"/usr/local/bin/amp", "off"}));
+}
+
+TEST(AgentConfig, BadZonePlayoutAndChimeValuesNameTheKey) {
+    const std::string req = required_agent_keys();
+    struct Case {
+        std::string toml;
+        std::string expected;
+    };
+    const Case cases[] = {
+        {req + "[[zones]]\namplifier = \"relay\"",
+         "agent.toml: zones[0].amplifier: must be \"simulated\", \"gpio\" or \"command\", not "
+         "\"relay\""},
+        {req + "[[zones]]\nname = \"zone 1\"",
+         "agent.toml: zones[0].name: \"zone 1\" is not a zone"},
+        {req + "[[zones]]\nvolume_db = 10",
+         "agent.toml: zones[0].volume_db: must be between -60 "
+         "and 6, not 10"},
+        {req + "[[zones]]\nvolume_db = \"loud\"",
+         "agent.toml: zones[0].volume_db: must be a number, not a string"},
+        {req + "[[zones]]\nlead_time_ms = -5",
+         "agent.toml: zones[0].lead_time_ms: must be between"},
+        {req + "[[zones]]\nhold_time_s = 7200",
+         "agent.toml: zones[0].hold_time_s: must be between"},
+        {req + "[[zones]]\namplifier = \"gpio\"",
+         "agent.toml: zones[0].gpio_chip: missing: required when amplifier = \"gpio\""},
+        {req + "[[zones]]\ngpio_chip = \"gpiochip0\"\ngpio_active_low = 1",
+         "agent.toml: zones[0].gpio_active_low: must be true or false, not an integer"},
+        {req + "[[zones]]\namplifier = \"command\"\npower_on_command = [\"/bin/true\"]",
+         "agent.toml: zones[0].power_off_command: missing: required when amplifier = "
+         "\"command\""},
+        {req + "[[zones]]\npower_on_command = \"/bin/amp on\"",
+         "agent.toml: zones[0].power_on_command: must be an array of strings, not a string"},
+        {req + "[[zones]]\npower_on_command = []",
+         "agent.toml: zones[0].power_on_command: must "
+         "name a program"},
+        {req + "[[zones]]\npower_on_command = [\"/bin/amp\", 1]",
+         "agent.toml: zones[0].power_on_command: must be an array of strings; element 1 is an "
+         "integer"},
+        {req + "[[zones]]\nname = \"a\"\n[[zones]]\nname = \"b\"",
+         "agent.toml: zones[1].name: this agent drives one zone; 2 [[zones]] are given"},
+        {req + "[[zones]]\nvolum_db = 1",
+         "agent.toml: unknown key 'zones[0].volum_db' (did you mean 'volume_db'?)"},
+        {req + "[zones]\nname = \"main\"",
+         "agent.toml: zones: must be an array of tables ([[zones]]), not a table"},
+        {req + "[playout]\nfade_ms = 0", "agent.toml: playout.fade_ms: must be between 1 and 100"},
+        {req + "[playout]\nduck_db = 3", "agent.toml: playout.duck_db: must be between -60 and 0"},
+        {req + "[playout]\nemergency_volume_db = 7.5",
+         "agent.toml: playout.emergency_volume_db: must be between -60 and 6, not 7.5"},
+        {req + "[chimes]\nemergency_before = \"\"",
+         "agent.toml: chimes.emergency_before: must "
+         "not be empty"},
+        {req + "[chimes]\nemergncy_before = \"/x.opus\"",
+         "agent.toml: unknown key 'chimes.emergncy_before' (did you mean 'emergency_before'?)"},
+    };
+    for (const auto& c : cases) {
+        EXPECT_NE(agent_error(c.toml).find(c.expected), std::string::npos)
+            << c.toml << "\n  gave: " << agent_error(c.toml);
+    }
+}
+
+TEST(AgentConfig, RenderKeepsZonesPlayoutAndChimes) {
+    AgentConfig config;
+    config.scheduler_public_key = kCurvePublic;
+    config.scheduler_signing_key = kSigning;
+    config.fade = 25ms;
+    config.duck_db = -20.5;
+    config.class_volume_db = {-6.0, 0.0, -1.5, 0.0, 3.0};
+    config.chimes[4] = {"/etc/loa/siren \"1\".opus", "/etc/loa/end.opus"};
+    config.chimes[1].after = "/etc/loa/ding.opus";
+    loa::config::ZoneConfig zone;
+    zone.name = "north";
+    zone.amplifier = loa::config::AmplifierKind::command;
+    zone.volume_db = -2.25;
+    zone.lead_time = 1500ms;
+    zone.hold_time = 45s;
+    zone.power_on_command = {"/usr/local/bin/amp", "on", "north side"};
+    zone.power_off_command = {"/usr/local/bin/amp", "off"};
+    config.zones = {zone};
+    const auto text = loa::config::render_agent_config(config);
+    EXPECT_EQ(loa::config::parse_agent_config(text, "rendered.toml"), config) << text;
+
+    loa::config::ZoneConfig gpio;
+    gpio.amplifier = loa::config::AmplifierKind::gpio;
+    gpio.gpio_chip = "/dev/gpiochip2";
+    gpio.gpio_line = 5;
+    gpio.gpio_active_low = true;
+    gpio.simulated_fault_file = "/run/loa/amp-fault";
+    config.zones = {gpio};
+    const auto gpio_text = loa::config::render_agent_config(config);
+    EXPECT_EQ(loa::config::parse_agent_config(gpio_text, "rendered.toml"), config) << gpio_text;
 }

@@ -369,3 +369,122 @@ TEST_F(HttpApiTest, AsRunRecordsAreListedNewestFirst) {
     expect_error(get("/api/v1/asrun?limit=ten"), 400, "limit");
     expect_error(get("/api/v1/asrun?station=nope"), 404, "nope");
 }
+
+namespace {
+
+TEST_F(HttpApiTest, AnUploadIsLoudnessNormalisedAndItsFiguresKept) {
+    const auto [status, asset] =
+        post("/api/v1/assets?name=tone.wav", test::sine_wav(2.0, 44100), "audio/wav");
+    ASSERT_EQ(status, 201) << asset.dump();
+    // A 0.5 sine of 440 Hz reads about -9.7 LUFS: brought down to the -16 LUFS target.
+    EXPECT_NEAR(asset["loudness_lufs"].get<double>(), -16.0, 0.2);
+    EXPECT_LE(asset["true_peak_dbtp"].get<double>(), -1.0);
+    EXPECT_EQ(asset["source_format"], "WAV (Uncompressed 16-bit PCM audio)");
+    const auto& ingest = asset["ingest"];
+    EXPECT_NEAR(ingest["input_loudness_lufs"].get<double>(), -9.7, 0.3);
+    EXPECT_NEAR(ingest["gain_db"].get<double>(), -6.3, 0.3);
+    EXPECT_EQ(ingest["limiter_reduction_db"], 0.0);
+    EXPECT_GT(ingest["speed"].get<double>(), 1.0);
+    EXPECT_GT(ingest["seconds"].get<double>(), 0.0);
+    // Kept in the store: the list and the asset show the same figures (no ingest section).
+    const auto [s2, stored] = get("/api/v1/assets/" + asset["id"].get<std::string>());
+    EXPECT_EQ(stored["loudness_lufs"], asset["loudness_lufs"]);
+    EXPECT_EQ(stored["true_peak_dbtp"], asset["true_peak_dbtp"]);
+    EXPECT_EQ(stored["source_format"], asset["source_format"]);
+    EXPECT_FALSE(stored.contains("ingest"));
+    SchedulerStore store{db_path()};
+    const auto row = store.find_asset(asset["id"]);
+    ASSERT_TRUE(row);
+    ASSERT_TRUE(row->loudness_lufs);
+    EXPECT_NEAR(*row->loudness_lufs, -16.0, 0.2);
+}
+
+TEST_F(HttpApiTest, TheAudioOfAnAssetIsServed) {
+    const auto id = upload_tone();
+    const auto res = client->Get(("/api/v1/assets/" + id + "/audio").c_str());
+    ASSERT_TRUE(res);
+    EXPECT_EQ(res->status, 200);
+    EXPECT_EQ(res->get_header_value("Content-Type"), "audio/ogg");
+    EXPECT_EQ(res->body, test::read_file(dir.path() / "assets" / (id + ".opus")));
+    EXPECT_EQ(sha256_hex(std::span{reinterpret_cast<const std::uint8_t*>(res->body.data()),
+                                   res->body.size()}),
+              id);
+    expect_error(get("/api/v1/assets/" + std::string(64, 'f') + "/audio"), 404,
+                 std::string(64, 'f'));
+}
+
+TEST_F(HttpApiTest, ATypedNoticeIsSpokenInVietnamese) {
+    const json body{{"text", "Thông báo: chiều nay họp tổ dân phố lúc 15 giờ."}};
+    const auto [status, asset] = post("/api/v1/assets/tts", body.dump());
+    ASSERT_EQ(status, 201) << asset.dump();
+    EXPECT_EQ(asset["source_format"], "speech (espeak-ng, vi)");
+    EXPECT_EQ(asset["name"], "Thông báo: chiều nay họp tổ dân phố lúc 15 giờ.");
+    EXPECT_GT(asset["duration_ms"].get<int>(), 2000);
+    EXPECT_NEAR(asset["loudness_lufs"].get<double>(), -16.0, 0.25);
+    EXPECT_LE(asset["true_peak_dbtp"].get<double>(), -3.0 + 0.05);  // -1 dBTP less the headroom
+    const std::string id = asset["id"];
+    EXPECT_TRUE(std::filesystem::exists(dir.path() / "assets" / (id + ".opus")));
+    // The same text in the same voice is the same asset.
+    const auto [again_status, again] = post("/api/v1/assets/tts", body.dump());
+    EXPECT_EQ(again_status, 200);
+    EXPECT_EQ(again["id"], id);
+    // Another voice and a name of one's own.
+    const auto [s3, south] =
+        post("/api/v1/assets/tts",
+             json{{"text", body["text"]}, {"voice", "vi-vn-x-south"}, {"name", "họp tổ"}}.dump());
+    ASSERT_EQ(s3, 201) << south.dump();
+    EXPECT_EQ(south["name"], "họp tổ");
+    EXPECT_EQ(south["source_format"], "speech (espeak-ng, vi-vn-x-south)");
+    EXPECT_NE(south["id"], id);
+    EXPECT_EQ(get("/api/v1/assets").second.size(), 2U);
+}
+
+TEST_F(HttpApiTest, ALongNoticeIsNamedByItsStart) {
+    const std::string text =
+        "Kính thưa bà con, Ủy ban nhân dân xã thông báo lịch tiêm phòng cho trẻ em dưới năm "
+        "tuổi vào sáng thứ bảy tuần này tại trạm y tế xã.";
+    const auto [status, asset] = post("/api/v1/assets/tts", json{{"text", text}}.dump());
+    ASSERT_EQ(status, 201) << asset.dump();
+    const std::string name = asset["name"];
+    EXPECT_TRUE(name.starts_with("Kính thưa bà con, Ủy ban nhân dân xã")) << name;
+    EXPECT_TRUE(name.ends_with("…")) << name;
+    EXPECT_LT(name.size(), text.size());
+}
+
+TEST_F(HttpApiTest, BadNoticesAreRefusedAndStoreNothing) {
+    const auto unknown = post("/api/v1/assets/tts", R"({"text": "xin chào", "voice": "xx"})");
+    expect_error(unknown, 400, "voice: unknown voice 'xx' (available: vi");
+    expect_error(post("/api/v1/assets/tts", R"({"voice": "vi"})"), 400, "text: required");
+    expect_error(post("/api/v1/assets/tts", R"({"text": "  \n "})"), 400, "text: required");
+    expect_error(post("/api/v1/assets/tts", R"({"text": 5})"), 400, "text: must be a string");
+    expect_error(post("/api/v1/assets/tts", R"({"text": "a", "speed": 2})"), 400,
+                 "unknown field 'speed'");
+    expect_error(post("/api/v1/assets/tts", json{{"text", std::string(20001, 'a')}}.dump()), 400,
+                 "text: 20001 bytes is too long");
+    expect_error(post("/api/v1/assets/tts", "not json"), 400, "JSON");
+    EXPECT_TRUE(get("/api/v1/assets").second.empty());
+    EXPECT_TRUE(test::files_in(dir.path() / "assets").empty());
+    EXPECT_TRUE(test::files_in(dir.path() / "tmp").empty());
+}
+
+TEST_F(HttpApiTest, BadUploadsSayWhatIsWrongAndStoreNothing) {
+    // Text renamed to .mp3.
+    const auto text = post("/api/v1/assets?name=notice.mp3",
+                           "Thông báo họp tổ dân phố lúc 15 giờ chiều nay.\n", "audio/mpeg");
+    expect_error(text, 400, "notice.mp3: not audio: ");
+    // A WAV cut off in transfer: the header promises 2 s, the body holds half.
+    auto wav = test::sine_wav(2.0);
+    wav.resize(wav.size() / 2);
+    expect_error(post("/api/v1/assets?name=cut.wav", wav, "audio/wav"), 400,
+                 "cut.wav: truncated: its data chunk announces");
+    // Silence.
+    auto silent = test::sine_wav(2.0);
+    std::fill(silent.begin() + 44, silent.end(), '\0');
+    expect_error(post("/api/v1/assets?name=quiet.wav", silent, "audio/wav"), 400,
+                 "quiet.wav: silent: ");
+    EXPECT_TRUE(get("/api/v1/assets").second.empty());
+    EXPECT_TRUE(test::files_in(dir.path() / "assets").empty());
+    EXPECT_TRUE(test::files_in(dir.path() / "tmp").empty());
+}
+
+}  // namespace

@@ -287,3 +287,35 @@ TEST(SchedulerStore, HelloAndHeartbeatAreRecorded) {
     EXPECT_EQ(s->assets_missing, 1U);
     EXPECT_EQ(s->underruns, 7U);
 }
+
+TEST(SchedulerStoreAssets, IngestFiguresRoundTripAndOldRowsHaveNone) {
+    loa::scheduler::SchedulerStore store{":memory:"};
+    loa::scheduler::AssetRecord asset;
+    asset.id = std::string(64, 'a');
+    asset.name = "notice";
+    asset.duration_ms = 1500;
+    asset.size_bytes = 4000;
+    asset.created_at_us = 1;
+    asset.source_sha256 = std::string(64, 'b');
+    asset.loudness_lufs = -16.04;
+    asset.true_peak_dbtp = -3.0;
+    asset.source_format = "MPEG-1 Layer 3 (MP3)";
+    ASSERT_TRUE(store.add_asset(asset));
+    const auto found = store.find_asset(asset.id);
+    ASSERT_TRUE(found);
+    EXPECT_EQ(found->loudness_lufs, -16.04);
+    EXPECT_EQ(found->true_peak_dbtp, -3.0);
+    EXPECT_EQ(found->source_format, "MPEG-1 Layer 3 (MP3)");
+    // An asset from before the ingest measured anything.
+    asset.id = std::string(64, 'c');
+    asset.loudness_lufs.reset();
+    asset.true_peak_dbtp.reset();
+    asset.source_format.clear();
+    ASSERT_TRUE(store.add_asset(asset));
+    const auto old = store.find_asset(asset.id);
+    ASSERT_TRUE(old);
+    EXPECT_FALSE(old->loudness_lufs);
+    EXPECT_FALSE(old->true_peak_dbtp);
+    EXPECT_EQ(store.list_assets().size(), 2U);
+    EXPECT_GE(loa::scheduler::SchedulerStore::latest_schema_version(), 2);
+}

@@ -19,6 +19,19 @@ Result<std::vector<float>> decode_to_pcm(const std::filesystem::path& path);
 Status encode_ogg_opus(std::span<const float> pcm, const std::filesystem::path& out,
                        int bitrate = 32000);
 
+struct OpusEncodeSettings {
+    int bitrate = 32000;  // bit/s, 6000..510000
+    int complexity = -1;  // 0..10 (speed against quality); -1: libopus's default
+    int frame_ms = 20;    // 20, 40 or 60 (others: 20): longer frames cost less CPU and bytes
+    // The highest audio frequency kept, in Hz: 4000, 6000, 8000 (wideband), 12000 or 20000
+    // (fullband); other values take the next one up.
+    int max_bandwidth_hz = 20000;
+};
+
+// encode_ogg_opus with every setting.
+Status encode_ogg_opus(std::span<const float> pcm, const std::filesystem::path& out,
+                       const OpusEncodeSettings& settings);
+
 struct TranscodeInfo {
     std::uint64_t frames = 0;  // at 48 kHz
     std::uint32_t duration_ms = 0;

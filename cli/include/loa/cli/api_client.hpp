@@ -45,6 +45,8 @@ public:
     Result<ApiAnswer> post_json(std::string_view path, const nlohmann::json& body);
     Result<ApiAnswer> post_bytes(std::string_view path, const Query& query,
                                  const std::string& bytes, const std::string& content_type);
+    // The body of a GET that answers bytes (an asset's audio); errors as for get().
+    Result<std::string> get_bytes(std::string_view path);
 
     const std::string& base_url() const { return base_url_; }
 

@@ -1,10 +1,12 @@
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace loa::config {
 
@@ -13,6 +15,20 @@ namespace loa::config {
 class ConfigError : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
+};
+
+// [ingest]: how uploads and typed notices become assets.
+struct IngestConfig {
+    double target_lufs = -16.0;      // target_lufs: integrated loudness, -40 to -5
+    double true_peak_dbtp = -1.0;    // true_peak_dbtp: ceiling of the asset's peaks, -12 to 0
+    int max_duration_minutes = 180;  // max_duration_minutes: longer input is refused, 1 to 1440
+    int bitrate_kbps = 32;           // bitrate_kbps: Opus, 6 to 256
+    int complexity = 1;              // opus_complexity: 0 to 10 (speed against quality)
+    int bandwidth_hz = 8000;         // bandwidth: "narrowband" 4000 ... "fullband" 20000
+    double codec_headroom_db = 2.0;  // codec_headroom_db: room left for Opus's peaks, 0 to 6
+    std::string voice = "vi";        // tts_voice: espeak-ng voice for typed notices
+
+    friend bool operator==(const IngestConfig&, const IngestConfig&) = default;
 };
 
 struct SchedulerConfig {
@@ -25,11 +41,55 @@ struct SchedulerConfig {
     std::chrono::hours horizon{24 * 7};           // [schedule] horizon_hours
     std::string time_zone = "Asia/Ho_Chi_Minh";   // [schedule] time_zone
     std::string log_level = "info";               // [log] level
+    IngestConfig ingest;                          // [ingest]
 
     friend bool operator==(const SchedulerConfig&, const SchedulerConfig&) = default;
 };
 
 enum class OutputKind { portaudio, file };
+
+// How a zone's amplifier is switched.
+enum class AmplifierKind {
+    simulated,  // in memory only (tests, demo); faults can be injected
+    gpio,       // a GPIO line through libgpiod drives the amplifier's power relay
+    command,    // an external program is run to switch it
+};
+
+// One amplifier output of the station: a [[zones]] entry.
+struct ZoneConfig {
+    std::string name = "main";                           // name: 1 to 32 of [A-Za-z0-9_-]
+    AmplifierKind amplifier = AmplifierKind::simulated;  // amplifier: "simulated"|"gpio"|"command"
+    double volume_db = 0.0;                              // volume_db: -60 to +6
+    std::chrono::milliseconds lead_time{3000};  // lead_time_ms: on this long before an item
+    std::chrono::seconds hold_time{30};         // hold_time_s: on this long after the last item
+    // amplifier = "gpio": the chip ("gpiochip0", "/dev/gpiochip0" or "0"), the line offset, and
+    // whether a low line switches the amplifier on.
+    std::string gpio_chip;
+    unsigned gpio_line = 0;
+    bool gpio_active_low = false;
+    // amplifier = "command": argv of the programs that switch it on and off (no shell); exit
+    // status 0 means done.
+    std::vector<std::string> power_on_command;
+    std::vector<std::string> power_off_command;
+    // amplifier = "simulated": while this file exists the amplifier is faulted, its first line
+    // being the fault (to show a fault in a demo). Empty: faults only come from tests.
+    std::filesystem::path simulated_fault_file;
+
+    friend bool operator==(const ZoneConfig&, const ZoneConfig&) = default;
+};
+
+// The priority classes as config keys name them, low to high; settings per class are arrays in
+// this order (index = loa.wire.PriorityClass - 1).
+inline constexpr std::array<std::string_view, 5> kPriorityClassNames{
+    "filler", "commune", "district", "province", "emergency"};
+
+// Attention signals played right before and right after the items of one class: Ogg Opus files.
+struct ChimeFiles {
+    std::filesystem::path before;
+    std::filesystem::path after;
+
+    friend bool operator==(const ChimeFiles&, const ChimeFiles&) = default;
+};
 
 struct AgentConfig {
     std::filesystem::path state_dir = "/var/lib/loa";         // [store] state_dir
@@ -46,6 +106,11 @@ struct AgentConfig {
     std::string host_api;                         // [audio] host_api (PortAudio host API name)
     std::filesystem::path output_file;            // [audio] file (required for output = "file")
     std::string log_level = "info";               // [log] level
+    std::vector<ZoneConfig> zones{ZoneConfig{}};  // [[zones]]: one zone for now
+    std::chrono::milliseconds fade{10};           // [playout] fade_ms: ramps at cuts, 1 to 100
+    double duck_db = -15.0;                       // [playout] duck_db: ducked level, -60 to 0
+    std::array<double, 5> class_volume_db{};      // [playout] <class>_volume_db: -60 to +6
+    std::array<ChimeFiles, 5> chimes;             // [chimes] <class>_before, <class>_after
 
     friend bool operator==(const AgentConfig&, const AgentConfig&) = default;
 };

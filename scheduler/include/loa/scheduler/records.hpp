@@ -32,6 +32,10 @@ struct AssetRecord {
     std::uint64_t size_bytes = 0;
     std::int64_t created_at_us = 0;
     std::string source_sha256;  // SHA-256 of the uploaded bytes, so a re-upload finds the asset
+    // From the ingest (schema 2); absent for assets made before it measured them.
+    std::optional<double> loudness_lufs;   // integrated loudness of the normalised audio
+    std::optional<double> true_peak_dbtp;  // its true peak
+    std::string source_format;             // "MPEG-1 Layer 3 (MP3)", "speech (espeak-ng, vi)"
 };
 
 // What the API asks for; the store gives it an id.

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "loa/agent/amplifier.hpp"
 #include "loa/agent/frame_source.hpp"
 #include "loa/agent/link_client.hpp"
 #include "loa/common/clock.hpp"
@@ -21,19 +22,23 @@ namespace loa::agent {
 class AgentStore;
 class AssetCache;
 class PlayoutEngine;
+class AmplifierSequencer;
 
 // The whole agent: store (<state_dir>/agent.db), asset cache (<state_dir>/assets), link,
-// playout engine and the audio output playing the engine's Player.
+// playout engine, the zone's amplifier (config [[zones]]: one zone now) and the audio output
+// playing the zone's Player (its mixer).
 //
 // Threads: everything from one control thread (main). It starts "loa-link", "loa-feeder" and
 // the output's real-time thread, and stops them in stop().
 class AgentService {
 public:
-    // Opens the store and cache and loads the stored timeline. Start-up code: throws
-    // StoreError or std::filesystem::filesystem_error naming the file that failed.
+    // Opens the store and cache, decodes the chimes, makes the zone's amplifier backend and
+    // loads the stored timeline. Start-up code: throws StoreError,
+    // std::filesystem::filesystem_error or std::runtime_error naming the file or setting that
+    // failed. `amplifier` replaces the backend the config names (tests).
     AgentService(const config::AgentConfig& config, transport::CurveKeyPair keys,
                  std::unique_ptr<audio::IAudioOutput> output, const IClock& clock,
-                 FrameSourceOpener opener);
+                 FrameSourceOpener opener, std::unique_ptr<IAmplifier> amplifier = nullptr);
     ~AgentService();
     AgentService(const AgentService&) = delete;
     AgentService& operator=(const AgentService&) = delete;
@@ -52,12 +57,16 @@ public:
     std::string output_description() const;
     LinkStats link_stats() const;
     AgentStore& store() { return *store_; }
+    // The zone's amplifier (any thread: implementations are thread-safe).
+    IAmplifier& amplifier() { return *amplifier_; }
 
 private:
     std::string public_key_;
     std::unique_ptr<AgentStore> store_;
     std::unique_ptr<AssetCache> cache_;
     std::unique_ptr<audio::Player> player_;
+    std::unique_ptr<IAmplifier> amplifier_;
+    std::unique_ptr<AmplifierSequencer> sequencer_;
     std::unique_ptr<audio::IAudioOutput> output_;
     std::unique_ptr<PlayoutEngine> engine_;
     std::unique_ptr<LinkClient> link_;

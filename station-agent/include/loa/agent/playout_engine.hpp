@@ -4,6 +4,7 @@
 #include "loa/common/clock.hpp"
 #include "loa/wire/loa.pb.h"
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -25,6 +26,14 @@ namespace loa::agent {
 
 class AgentStore;
 class AssetCache;
+class AmplifierSequencer;
+
+// How the items of one priority class are played.
+struct ClassPlayout {
+    float gain = 1.0F;                // linear: the class volume
+    std::vector<float> chime_before;  // decoded attention signal ending at the item's start
+    std::vector<float> chime_after;   // and one starting when the item ends; empty: none
+};
 
 struct PlayoutOptions {
     // How long before its start an item is cued and its ring filled.
@@ -34,6 +43,9 @@ struct PlayoutOptions {
     Duration late_start_tolerance = std::chrono::milliseconds{500};
     // The feeder loop wakes at least this often to top up rings and collect finished items.
     std::chrono::milliseconds service_interval{20};
+    // Per priority class, indexed by loa::wire::PriorityClass; an item whose class is
+    // unspecified plays as COMMUNE.
+    std::array<ClassPlayout, 6> classes{};
 };
 
 // What the engine did, for tests and logs.
@@ -46,16 +58,29 @@ struct PlayoutEvent {
     wire::AsRunRecord record;  // for as_run: what went into the outbox
 };
 
-// Executes the timeline: about `cue_lead` before each item's start it opens the verified asset,
-// cues it in the Player at the item's start time and keeps its ring topped up; when the player
-// reports the item finished it writes the as-run record (and marks the item handled) in one
-// store transaction and tells the link to send it. An item whose asset is missing at its start
-// time fails with "asset missing"; one whose start passed while the agent was not running fails
-// with "agent was not running at start time". A new timeline replaces the items not yet cued;
-// items removed while cued are cancelled. Every decision reads the injected clock.
+// Executes the timeline of one zone: about `cue_lead` before each item's first sample it opens
+// the verified asset, cues it in the zone's Player (with its class, preempt policy, class gain
+// and chimes: the before-chime ends exactly at the item's start, the after-chime follows its
+// last frame) and keeps its ring topped up; when the player reports the item finished it writes
+// the as-run record (and marks the item handled) in one store transaction and tells the link to
+// send it. The as-run times are those of the item proper, chimes excluded; an item paused by a
+// higher class and resumed is COMPLETED with the reason "paused 12.4 s by emergency e7", one
+// stopped by it INTERRUPTED "preempted by emergency e7".
+//
+// The zone's AmplifierSequencer is driven from the same loop: on `lead` before the next item's
+// first sample, off after `hold` without one. An item is cued only into a zone whose amplifier
+// is on and not faulted: a faulted zone fails it ("amplifier fault: <text>"), an amplifier
+// still off at its start fails it ("amplifier off"), and items playing when the amplifier
+// faults are cancelled (INTERRUPTED "amplifier fault: <text>").
+//
+// An item whose asset is missing at its start time fails with "asset missing"; one whose start
+// passed while the agent was not running fails with "agent was not running at start time". A
+// new timeline replaces the items not yet cued; items removed while cued are cancelled. Every
+// decision reads the injected clock.
 //
 // Threads: the feeder loop runs on its own thread "loa-feeder", which alone calls the Player's
-// feeder-side functions and the IFrameSource objects. set_timeline() may be called from any
+// feeder-side functions, the AmplifierSequencer and the IFrameSource objects. set_timeline()
+// may be called from any
 // thread (the link thread hands timelines over); the set_*() handlers, start() and stop() from
 // the control thread, handlers before start(). Handlers run on "loa-feeder" (and on the
 // control thread inside stop()).
@@ -63,8 +88,9 @@ class PlayoutEngine {
 public:
     using EventHandler = std::function<void(const PlayoutEvent&)>;
 
-    PlayoutEngine(const IClock& clock, audio::Player& player, AgentStore& store,
-                  const AssetCache& cache, FrameSourceOpener opener, PlayoutOptions options = {});
+    PlayoutEngine(const IClock& clock, audio::Player& player, AmplifierSequencer& amplifier,
+                  AgentStore& store, const AssetCache& cache, FrameSourceOpener opener,
+                  PlayoutOptions options = {});
     ~PlayoutEngine();
     PlayoutEngine(const PlayoutEngine&) = delete;
     PlayoutEngine& operator=(const PlayoutEngine&) = delete;
@@ -75,8 +101,8 @@ public:
 
     void start();
     // Stops the feeder. Items playing are recorded as INTERRUPTED ("agent stopped while
-    // playing"); items cued but not started are left to the next start. Call after the audio
-    // output has stopped. Idempotent.
+    // playing"); items cued but not started are left to the next start; the amplifier is
+    // switched off. Call after the audio output has stopped. Idempotent.
     void stop();
 
     // Hands over a (verified, stored) timeline. Any thread.
@@ -91,6 +117,7 @@ private:
     void run();
     void apply_timeline(const wire::Timeline& timeline);
     void schedule(TimePoint now);
+    void drive_amplifier(TimePoint now);
     void top_up(Run& run);
     void collect_finished();
     void finalize(TimePoint now);
@@ -99,9 +126,12 @@ private:
     void record(Run& run, wire::AsRunStatus status, const std::string& reason,
                 std::int64_t started_at_us, std::int64_t ended_at_us);
     void emit(const PlayoutEvent& event);
+    const ClassPlayout& class_of(const wire::TimelineItem& item) const;
+    std::string label(std::uint64_t tag) const;
 
     const IClock& clock_;
     audio::Player& player_;
+    AmplifierSequencer& amplifier_;
     AgentStore& store_;
     const AssetCache& cache_;
     FrameSourceOpener opener_;
@@ -118,6 +148,8 @@ private:
     TimePoint started_at_{};
     std::uint64_t next_tag_ = 1;
     std::map<std::uint64_t, std::unique_ptr<Run>> runs_;  // by tag
+    // Of recent cues, by tag: ("emergency e7", "e7"), for as-run reasons.
+    std::map<std::uint64_t, std::pair<std::string, std::string>> labels_;
     std::vector<float> buffer_;
     std::atomic<std::uint64_t> loops_{0};
     std::thread thread_;
