@@ -36,8 +36,33 @@ Result<wire::Envelope> decode(std::span<const std::uint8_t> bytes) {
 }
 
 std::string body_name(const wire::Envelope& envelope) {
-    const auto* field = wire::Envelope::descriptor()->FindFieldByNumber(envelope.body_case());
-    return field != nullptr ? field->name() : "none";
+    switch (envelope.body_case()) {
+        case wire::Envelope::kHello:
+            return "hello";
+        case wire::Envelope::kWelcome:
+            return "welcome";
+        case wire::Envelope::kHeartbeat:
+            return "heartbeat";
+        case wire::Envelope::kTimelineUpdate:
+            return "timeline_update";
+        case wire::Envelope::kTimelineAck:
+            return "timeline_ack";
+        case wire::Envelope::kAssetRequest:
+            return "asset_request";
+        case wire::Envelope::kAssetChunk:
+            return "asset_chunk";
+        case wire::Envelope::kAsRunReport:
+            return "as_run_report";
+        case wire::Envelope::kAsRunAck:
+            return "as_run_ack";
+        case wire::Envelope::kRefusal:
+            return "refusal";
+        case wire::Envelope::BODY_NOT_SET:
+            return "none";
+        default:  // a body added to loa.proto after this list
+            break;
+    }
+    return "body " + std::to_string(static_cast<int>(envelope.body_case()));
 }
 
 Result<wire::PriorityClass> parse_priority(std::string_view name) {
