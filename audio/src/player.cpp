@@ -156,6 +156,12 @@ void Player::cancel(std::size_t slot) {
     }
 }
 
+bool Player::active() const noexcept {
+    return std::any_of(slots_.begin(), slots_.end(), [](const std::unique_ptr<Slot>& slot) {
+        return slot->state.load(std::memory_order_acquire) == kPlaying;
+    });
+}
+
 std::optional<Player::Finished> Player::poll_finished() {
     for (auto& slot : slots_) {
         if (slot->state.load(std::memory_order_acquire) == kFinished) {

@@ -346,6 +346,15 @@ void read_playout(const TomlReader& reader, AgentConfig& config) {
     if (auto db = reader.number_in("playout", "duck_db", -60.0, 0.0)) {
         config.duck_db = *db;
     }
+    if (auto db = reader.number_in("monitor", "dead_air_db", -120.0, 0.0)) {
+        config.monitor.dead_air_db = *db;
+    }
+    if (auto s = reader.integer_in("monitor", "dead_air_s", 1, 3600)) {
+        config.monitor.dead_air = std::chrono::seconds{*s};
+    }
+    if (auto n = reader.integer_in("monitor", "clip_samples", 0, 48000)) {
+        config.monitor.clip_samples = static_cast<std::uint32_t>(*n);
+    }
     for (std::size_t i = 0; i < kPriorityClassNames.size(); ++i) {
         const auto name = kPriorityClassNames[i];
         if (auto db = reader.number_in("playout", fmt::format("{}_volume_db", name), -60.0, 6.0)) {
@@ -473,6 +482,7 @@ AgentConfig parse_agent_config(std::string_view toml, const std::string& origin)
                              {"audio", {"output", "device", "host_api", "file"}},
                              {"log", {"level"}},
                              {"playout", playout_keys()},
+                             {"monitor", {"dead_air_db", "dead_air_s", "clip_samples"}},
                              {"chimes", chime_keys()},
                              {"zones", kZoneKeys, true}}};
     AgentConfig config;
@@ -579,6 +589,13 @@ void render_playout(const AgentConfig& config, std::string& out) {
     for (std::size_t i = 0; i < kPriorityClassNames.size(); ++i) {
         number(fmt::format("{}_volume_db", kPriorityClassNames[i]), config.class_volume_db[i]);
     }
+    line("");
+    line("[monitor]");
+    line("# Dead air: RMS below dead_air_db (dBFS) for dead_air_s seconds while an item plays.");
+    line("# Clipping: more than clip_samples clipped samples in one second.");
+    number("dead_air_db", config.monitor.dead_air_db);
+    out += fmt::format("dead_air_s = {}\n", config.monitor.dead_air.count());
+    out += fmt::format("clip_samples = {}\n", config.monitor.clip_samples);
     line("");
     line("[chimes]");
     line("# Ogg Opus files played right before / right after the items of a class, e.g.");

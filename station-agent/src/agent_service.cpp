@@ -6,10 +6,12 @@
 #include "loa/agent/amplifier_sequencer.hpp"
 #include "loa/agent/asset_cache.hpp"
 #include "loa/agent/opus_frame_source.hpp"
+#include "loa/agent/output_monitor.hpp"
 #include "loa/agent/playout_engine.hpp"
 #include "loa/agent/signed_timeline.hpp"
 #include "loa/audio/audio_output.hpp"
 #include "loa/audio/format.hpp"
+#include "loa/audio/output_meter.hpp"
 #include "loa/audio/player.hpp"
 
 #include <fmt/format.h>
@@ -63,6 +65,18 @@ std::array<ClassPlayout, 6> class_playout(const config::AgentConfig& config) {
 
 }  // namespace
 
+namespace {
+
+OutputMonitorOptions monitor_options(const config::MonitorConfig& config) {
+    OutputMonitorOptions options;
+    options.dead_air_db = config.dead_air_db;
+    options.dead_air = config.dead_air;
+    options.clip_samples = config.clip_samples;
+    return options;
+}
+
+}  // namespace
+
 AgentService::AgentService(const config::AgentConfig& config, transport::CurveKeyPair keys,
                            std::unique_ptr<audio::IAudioOutput> output, const IClock& clock,
                            FrameSourceOpener opener, std::unique_ptr<IAmplifier> amplifier)
@@ -85,6 +99,8 @@ AgentService::AgentService(const config::AgentConfig& config, transport::CurveKe
     mixer.duck_gain = db_to_gain(config.duck_db);
     player_ = std::make_unique<audio::Player>(mixer);
     player_->set_volume(db_to_gain(zone.volume_db));
+    meter_ = std::make_unique<audio::OutputMeter>(*player_);
+    monitor_ = std::make_unique<OutputMonitor>(zone.name, monitor_options(config.monitor));
 
     if (!amplifier_) {
         amplifier_ = make_amplifier(zone, clock);
@@ -128,15 +144,17 @@ Status AgentService::start() {
     if (running_) {
         return {};
     }
-    if (auto st = output_->start(*player_); !st) {
+    if (auto st = output_->start(*meter_); !st) {
         return Error{"audio output " + output_->describe() + ": " + st.message()};
     }
     engine_->start();
+    monitor_->start(*meter_);
     try {
         link_->start();
     } catch (...) {
         output_->stop();
         engine_->stop();
+        monitor_->stop();
         throw;
     }
     running_ = true;
@@ -152,6 +170,7 @@ void AgentService::stop() {
     link_->stop();
     output_->stop();
     engine_->stop();
+    monitor_->stop();
     spdlog::info("agent: stopped; {} as-run records wait in the outbox", store_->outbox_depth());
 }
 

@@ -310,6 +310,24 @@ TEST(AgentConfig, BadValuesNameFileAndKey) {
     }
 }
 
+TEST(AgentConfig, ReadsMonitorKeys) {
+    const auto config = loa::config::parse_agent_config(
+        required_agent_keys() +
+            "[monitor]\ndead_air_db = -60.0\ndead_air_s = 8\nclip_samples = 0\n",
+        "agent.toml");
+    EXPECT_DOUBLE_EQ(config.monitor.dead_air_db, -60.0);
+    EXPECT_EQ(config.monitor.dead_air, 8s);
+    EXPECT_EQ(config.monitor.clip_samples, 0U);
+    EXPECT_EQ(loa::config::parse_agent_config(required_agent_keys(), "agent.toml").monitor,
+              loa::config::MonitorConfig{});
+    EXPECT_NE(agent_error(required_agent_keys() + "[monitor]\ndead_air_s = 0\n")
+                  .find("agent.toml: monitor.dead_air_s: must be between 1 and 3600"),
+              std::string::npos);
+    EXPECT_NE(agent_error(required_agent_keys() + "[monitor]\ndead_air_db = 3.0\n")
+                  .find("agent.toml: monitor.dead_air_db:"),
+              std::string::npos);
+}
+
 TEST(AgentConfig, MisspeltKeyIsNamed) {
     const auto message = agent_error(required_agent_keys() + "[audio]\noutptu = \"file\"\n");
     EXPECT_NE(message.find("agent.toml: unknown key 'audio.outptu' (did you mean 'output'?)"),
@@ -335,6 +353,9 @@ TEST(AgentConfig, RenderThenParseGivesTheSameConfig) {
     full.host_api = "ALSA";
     full.output_file = "/var/lib/loa/air.wav";
     full.log_level = "trace";
+    full.monitor.dead_air_db = -42.5;
+    full.monitor.dead_air = 12s;
+    full.monitor.clip_samples = 3;
     const auto text = loa::config::render_agent_config(full);
     EXPECT_EQ(loa::config::parse_agent_config(text, "rendered.toml"), full) << text;
     EXPECT_NE(text.find("\n# "), std::string::npos) << "the rendered file explains its keys";

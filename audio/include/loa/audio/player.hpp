@@ -39,8 +39,8 @@ struct PlayerOptions {
 //
 // Threads: cue(), write(), writable(), mark_content_end(), end_of_stream(), cancel() and
 // poll_finished() are called by one feeder thread; render() by the output's real-time thread;
-// set_volume(), volume(), underruns() and blocks_rendered() by any thread. They share only
-// lock-free single-producer/single-consumer rings and atomics, all sized in the constructor:
+// set_volume(), volume(), underruns(), blocks_rendered() and active() by any thread. They share
+// only lock-free single-producer/single-consumer rings and atomics, all sized in the constructor:
 // render() never allocates, locks, logs or does I/O (it is RT-safe).
 //
 // A slot goes: free -> cued (feeder fills its ring ahead) -> playing (render() has reached the
@@ -126,6 +126,8 @@ public:
     float volume() const;
     std::uint64_t underruns() const;  // blocks in which a playing slot ran dry
     std::uint64_t blocks_rendered() const;
+    // Whether any slot is playing (heard or paused after its start). Lock-free; RT-safe.
+    bool active() const noexcept;
     const PlayerOptions& options() const { return options_; }
 
     struct Slot;

@@ -91,6 +91,15 @@ struct ChimeFiles {
     friend bool operator==(const ChimeFiles&, const ChimeFiles&) = default;
 };
 
+// [monitor]: output monitoring (levels measured after the mixer).
+struct MonitorConfig {
+    double dead_air_db = -50.0;        // dead_air_db: RMS below this while an item plays, -120 to 0
+    std::chrono::seconds dead_air{5};  // dead_air_s: for this long or longer is dead air, 1 to 3600
+    std::uint32_t clip_samples = 10;   // clip_samples: more clipped samples in a second, 0 to 48000
+
+    friend bool operator==(const MonitorConfig&, const MonitorConfig&) = default;
+};
+
 struct AgentConfig {
     std::filesystem::path state_dir = "/var/lib/loa";         // [store] state_dir
     std::string station_id;                                   // [station] id (for logs; optional)
@@ -111,6 +120,7 @@ struct AgentConfig {
     double duck_db = -15.0;                       // [playout] duck_db: ducked level, -60 to 0
     std::array<double, 5> class_volume_db{};      // [playout] <class>_volume_db: -60 to +6
     std::array<ChimeFiles, 5> chimes;             // [chimes] <class>_before, <class>_after
+    MonitorConfig monitor;                        // [monitor]
 
     friend bool operator==(const AgentConfig&, const AgentConfig&) = default;
 };

@@ -14,6 +14,7 @@
 
 namespace loa::audio {
 class IAudioOutput;
+class OutputMeter;
 class Player;
 }  // namespace loa::audio
 
@@ -23,6 +24,7 @@ class AgentStore;
 class AssetCache;
 class PlayoutEngine;
 class AmplifierSequencer;
+class OutputMonitor;
 
 // The whole agent: store (<state_dir>/agent.db), asset cache (<state_dir>/assets), link,
 // playout engine, the zone's amplifier (config [[zones]]: one zone now) and the audio output
@@ -65,6 +67,8 @@ private:
     std::unique_ptr<AgentStore> store_;
     std::unique_ptr<AssetCache> cache_;
     std::unique_ptr<audio::Player> player_;
+    std::unique_ptr<audio::OutputMeter> meter_;  // wraps player_; what the output renders
+    std::unique_ptr<OutputMonitor> monitor_;     // thread "loa-monitor" on meter_
     std::unique_ptr<IAmplifier> amplifier_;
     std::unique_ptr<AmplifierSequencer> sequencer_;
     std::unique_ptr<audio::IAudioOutput> output_;
