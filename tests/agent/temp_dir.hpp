@@ -1,6 +1,7 @@
 #pragma once
 
 #include "loa/common/digest.hpp"
+#include "loa/test/temp_dir.hpp"
 
 #include <filesystem>
 #include <fstream>
@@ -9,25 +10,7 @@
 
 namespace loa::agent::test {
 
-// A fresh directory under the system's temp dir, removed with everything in it at the end.
-class TempDir {
-public:
-    TempDir() : path_{std::filesystem::temp_directory_path() / ("loa-agent-test-" + random_id())} {
-        std::filesystem::create_directories(path_);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    const std::filesystem::path& path() const { return path_; }
-    std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-
-private:
-    std::filesystem::path path_;
-};
+using loa::test_support::TempDir;
 
 inline std::vector<std::uint8_t> read_bytes(const std::filesystem::path& file) {
     std::ifstream in{file, std::ios::binary};

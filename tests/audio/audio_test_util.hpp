@@ -1,5 +1,7 @@
 #pragma once
 
+#include "loa/test/temp_dir.hpp"
+
 #include <sndfile.h>
 
 #include <cmath>
@@ -13,28 +15,7 @@
 
 namespace loa::audio::test {
 
-// A fresh directory under the system temp directory, removed with everything in it.
-class TempDir {
-public:
-    TempDir() {
-        std::random_device rd;
-        path_ = std::filesystem::temp_directory_path() /
-                ("loa-audio-test-" + std::to_string(rd()) + std::to_string(rd()));
-        std::filesystem::create_directories(path_);
-    }
-    ~TempDir() {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    const std::filesystem::path& path() const { return path_; }
-    std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-
-private:
-    std::filesystem::path path_;
-};
+using loa::test_support::TempDir;
 
 // `frames` frames of amplitude * sin(2 pi freq t) at `rate`.
 inline std::vector<float> sine(std::size_t frames, double freq, double amplitude, int rate) {

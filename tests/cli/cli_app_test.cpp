@@ -4,6 +4,8 @@
 #include "loa/audio/transcode.hpp"
 #include "loa/common/time_format.hpp"
 
+#include "loa/test/temp_dir.hpp"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <nlohmann/json.hpp>
@@ -42,20 +44,7 @@ Outcome run_loa(std::vector<std::string> args) {
     return {code, out.str(), err.str()};
 }
 
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern = std::filesystem::temp_directory_path() / "loa-cli-XXXXXX";
-        path_ = ::mkdtemp(pattern.data());
-    }
-    ~TempDir() { std::filesystem::remove_all(path_); }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-
-private:
-    std::filesystem::path path_;
-};
+using loa::test_support::TempDir;
 
 std::string slurp(const std::filesystem::path& file) {
     std::ifstream in{file, std::ios::binary};

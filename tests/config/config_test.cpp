@@ -3,6 +3,8 @@
 #include "loa/protocol/signing.hpp"
 #include "loa/transport/curve_keys.hpp"
 
+#include "loa/test/temp_dir.hpp"
+
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -47,21 +49,7 @@ std::string agent_error(const std::string& toml) {
     return error_of([&] { (void)loa::config::parse_agent_config(toml, "agent.toml"); });
 }
 
-// A scratch directory removed at the end of the test.
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "loa-config-XXXXXX");
-        path_ = ::mkdtemp(pattern.data());
-    }
-    ~TempDir() { std::filesystem::remove_all(path_); }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::filesystem::path& path() const { return path_; }
-
-private:
-    std::filesystem::path path_;
-};
+using loa::test_support::TempDir;
 
 }  // namespace
 

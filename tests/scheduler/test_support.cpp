@@ -13,16 +13,6 @@
 
 namespace loa::scheduler::test {
 
-TempDir::TempDir()
-    : path_{std::filesystem::temp_directory_path() / ("loa-sched-test-" + random_id())} {
-    std::filesystem::create_directories(path_);
-}
-
-TempDir::~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-}
-
 TimePoint test_epoch() {
     return *parse_time("2026-11-27T00:00:00Z");
 }

@@ -12,23 +12,14 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include "loa/test/temp_dir.hpp"
+
 #include <string>
 #include <vector>
 
 namespace loa::scheduler::test {
 
-// A fresh folder under the system's temporary directory, removed with its contents at the end.
-class TempDir {
-public:
-    TempDir();
-    ~TempDir();
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::filesystem::path& path() const { return path_; }
-
-private:
-    std::filesystem::path path_;
-};
+using loa::test_support::TempDir;
 
 // A fixed, known instant for fake clocks: 2026-11-27T00:00:00Z.
 TimePoint test_epoch();
