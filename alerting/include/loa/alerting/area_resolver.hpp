@@ -1,0 +1,72 @@
+#pragma once
+
+#include "loa/alerting/alert.hpp"
+#include "loa/common/result.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace loa::alerting {
+
+// A station as the area mapping sees it.
+struct StationSite {
+    std::string id;
+    std::string unit_code;           // the admin unit it serves (GSO code), may be empty
+    std::optional<LatLon> position;  // where it is; a station without one is found by code only
+};
+
+// Maps CAP areas to the stations in them.
+//
+// An area selects the union of:
+// - its <geocode>s whose valueName is a unit-code scheme (is_unit_code_scheme(): "GSO" or
+//   "VN-GSO", any case; the value is the General Statistics Office code of an admin unit, e.g.
+//   "89", "883", "30280"): every station whose unit is that unit or lies under it. A GSO code
+//   that is not a known unit is an error; geocodes of other schemes (SAME, FIPS, ...) select
+//   nothing;
+// - its <polygon>s: every station whose position lies inside or on the boundary (GEOS, in the
+//   plane of longitude and latitude, as CAP draws polygons). A polygon whose ring crosses
+//   itself is an error;
+// - its <circle>s: every station within the radius, by great-circle distance on a sphere of
+//   radius 6371.0088 km.
+// Areas outside every station select nothing; stations_for() then answers "no station is in the
+// area".
+//
+// Immutable once built: any number of threads may call it at once.
+class AreaResolver {
+public:
+    // `unit_parents`: unit code -> parent code (empty or absent for a root), e.g. from the admin
+    // unit tree.
+    AreaResolver(std::vector<StationSite> stations,
+                 std::unordered_map<std::string, std::string> unit_parents);
+
+    // Station ids in `area`, sorted. `path` names the area in errors ("info[1].area[2]").
+    Result<std::vector<std::string>> stations_in(const Area& area,
+                                                 std::string_view path = "area") const;
+
+    // Station ids in any area of any of `alert`'s infos, sorted and unique; an error naming the
+    // area for an unknown unit code or a bad polygon, and "no station is in the area" (naming the
+    // areas) when they hold none.
+    Result<std::vector<std::string>> stations_for(const Alert& alert) const;
+
+    // True for the geocode valueNames read as admin unit codes: "GSO", "VN-GSO" (any case).
+    static bool is_unit_code_scheme(std::string_view value_name);
+
+    // Great-circle distance in kilometres.
+    static double distance_km(LatLon a, LatLon b);
+
+    std::size_t station_count() const { return stations_.size(); }
+
+private:
+    struct Site {
+        StationSite station;
+        std::vector<std::string> units;  // its unit and every ancestor
+    };
+
+    std::vector<Site> stations_;
+    std::unordered_map<std::string, std::string> unit_parents_;
+};
+
+}  // namespace loa::alerting
