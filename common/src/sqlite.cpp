@@ -47,34 +47,54 @@ std::string Database::describe_error(std::string_view what) const {
     return fmt::format("{}: {}: {}", name_, what, sqlite3_errmsg(db_));
 }
 
-int Database::schema_version() {
-    exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
-    Statement s{*this, "SELECT version FROM schema_version"};
+int Database::schema_version(std::string_view part) {
+    if (part.empty()) {
+        exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+        Statement s{*this, "SELECT version FROM schema_version"};
+        return s.step() ? static_cast<int>(s.int64(0)) : 0;
+    }
+    exec(
+        "CREATE TABLE IF NOT EXISTS schema_parts (part TEXT PRIMARY KEY, version INTEGER NOT "
+        "NULL)");
+    Statement s{*this, "SELECT version FROM schema_parts WHERE part = ?"};
+    s.bind(1, part);
     return s.step() ? static_cast<int>(s.int64(0)) : 0;
 }
 
-void Database::migrate(std::span<const std::string_view> migrations, std::string_view program) {
+void Database::migrate(std::span<const std::string_view> migrations, std::string_view program,
+                       std::string_view part) {
     const int latest = static_cast<int>(migrations.size());
+    const auto set_version = [&](int v) {
+        if (part.empty()) {
+            Statement{*this, "DELETE FROM schema_version"}.run();
+            Statement{*this, "INSERT INTO schema_version (version) VALUES (?)"}.bind(1, v).run();
+        } else {
+            Statement{*this, "INSERT OR REPLACE INTO schema_parts (part, version) VALUES (?, ?)"}
+                .bind(1, part)
+                .bind(2, v)
+                .run();
+        }
+    };
     int version = 0;
     {
         Transaction tx{*this};
-        version = schema_version();
+        version = schema_version(part);
         if (version == 0) {
-            Statement{*this, "DELETE FROM schema_version"}.run();
-            Statement{*this, "INSERT INTO schema_version (version) VALUES (0)"}.run();
+            set_version(0);
         }
         tx.commit();
     }
     if (version > latest) {
         throw Error{
-            fmt::format("{}: database schema version {} is newer than this {} knows ({}); "
-                        "use a newer {}",
-                        name_, version, program, latest, program)};
+            fmt::format("{}: database schema version {}{} is newer than this {} knows "
+                        "({}); use a newer {}",
+                        name_, version, part.empty() ? "" : fmt::format(" of {}", part), program,
+                        latest, program)};
     }
     for (int v = version; v < latest; ++v) {
         Transaction tx{*this};
         exec(migrations[static_cast<std::size_t>(v)]);
-        Statement{*this, "UPDATE schema_version SET version = ?"}.bind(1, v + 1).run();
+        set_version(v + 1);
         tx.commit();
     }
 }

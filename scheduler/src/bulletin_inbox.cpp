@@ -110,7 +110,7 @@ std::string_view delivery_state_name(DeliveryState state) {
 }
 
 BulletinInbox::BulletinInbox(sqlite::Database& db, const IClock& clock) : db_{db}, clock_{clock} {
-    db_.migrate(kMigrations, "bulletins");
+    db_.migrate(kMigrations, "loa-scheduler", "bulletins");
 }
 
 Result<Bulletin> BulletinInbox::send(const NewBulletin& bulletin,

@@ -51,6 +51,27 @@ TEST(Sqlite, MigratesForwardAndRefusesANewerDatabase) {
     }
 }
 
+TEST(Sqlite, PartsMigrateIndependentlyOfTheMainSchema) {
+    constexpr std::array<std::string_view, 1> kPart{"CREATE TABLE p (x INTEGER)"};
+    Database db{":memory:"};
+    db.migrate(kTwo, "test");
+    db.migrate(kPart, "test", "extra");
+    EXPECT_EQ(db.schema_version(), 2);
+    EXPECT_EQ(db.schema_version("extra"), 1);
+    EXPECT_EQ(db.schema_version("other"), 0);
+    Statement{db, "INSERT INTO p (x) VALUES (1)"}.run();
+    // Applying again changes nothing; a part newer than the build is refused, naming the part.
+    db.migrate(kPart, "test", "extra");
+    db.exec("UPDATE schema_parts SET version = 5 WHERE part = 'extra'");
+    try {
+        db.migrate(kPart, "loa-test", "extra");
+        FAIL() << "an older build must refuse a newer part";
+    } catch (const loa::sqlite::Error& e) {
+        EXPECT_NE(std::string{e.what()}.find("version 5 of extra is newer"), std::string::npos);
+    }
+    EXPECT_EQ(db.schema_version(), 2);
+}
+
 TEST(Sqlite, TransactionsRollBackUnlessCommittedAndNest) {
     Database db{":memory:"};
     db.migrate(kTwo, "test");

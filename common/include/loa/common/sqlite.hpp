@@ -43,9 +43,13 @@ public:
 
     // Brings the schema up to migrations.size(): migration i (0-based) takes version i to i + 1,
     // each in its own transaction. Throws when the database is newer than `migrations` knows
-    // (`program` names what to upgrade).
-    void migrate(std::span<const std::string_view> migrations, std::string_view program);
-    int schema_version();
+    // (`program` names what to upgrade). A database holds the tables of a main schema (`part`
+    // empty, version in table schema_version) and of named parts that migrate independently of
+    // it (the auth tables, the bulletins: version in table schema_parts).
+    void migrate(std::span<const std::string_view> migrations, std::string_view program,
+                 std::string_view part = {});
+    // The version of the main schema or of a part (0: never migrated).
+    int schema_version(std::string_view part = {});
 
     // "<name>: <what>: <SQLite's message>".
     std::string describe_error(std::string_view what) const;
