@@ -10,7 +10,11 @@
    output) playing it; snapclient is sampled the same way.
 It prints the median CPU % of one core and the median and peak RSS of each, and the ratios.
 
-usage: bench/agent_playout.py [SECONDS]   (default 30; LOA_BIN_DIR=build dir, default ./build)"""
+With --smaps it also prints where the agent's RSS goes while playing (/proc/PID/smaps summed per
+mapping: shared libraries, heap, thread stacks, anonymous mappings), largest first.
+
+usage: bench/agent_playout.py [--smaps] [SECONDS]   (default 30; LOA_BIN_DIR=build dir, default
+       ./build)"""
 
 import os
 import shutil
@@ -29,7 +33,9 @@ sys.path.insert(0, os.path.join(top, "tests", "e2e"))
 os.environ.setdefault("LOA_BIN_DIR", os.path.join(top, "build"))
 from loa_e2e import Agent, Scheduler, free_port, iso_utc, wait_for  # noqa: E402
 
-SECONDS = int(sys.argv[1]) if len(sys.argv) > 1 else 30
+SMAPS = "--smaps" in sys.argv[1:]
+ARGS = [a for a in sys.argv[1:] if a != "--smaps"]
+SECONDS = int(ARGS[0]) if ARGS else 30
 CLIP_S = SECONDS + 30  # the clip outlasts the sampling on both sides
 RATE = 48000
 
@@ -72,6 +78,34 @@ def sample(pid, seconds, label):
     return cpu, rss, anon
 
 
+def smaps_breakdown(pid, top=30):
+    """Prints RSS per mapping of `pid` (kB), summed by file (or [heap], [stack], [anon])."""
+    rows = {}
+    name = None
+    with open(f"/proc/{pid}/smaps") as f:
+        for line in f:
+            head = line.split()
+            if not head[0].endswith(":") or "-" in head[0]:
+                # a mapping line: range perms offset dev inode [path]
+                path = head[5] if len(head) > 5 else "[anon]"
+                name = os.path.basename(path) if path.startswith("/") else path
+                rows.setdefault(name, {"Rss": 0, "Private_Dirty": 0, "Private_Clean": 0,
+                                       "Shared_Clean": 0, "Anonymous": 0, "maps": 0})
+                rows[name]["maps"] += 1
+            elif head[0][:-1] in rows.get(name, {}):
+                rows[name][head[0][:-1]] += int(head[1])
+    with open(f"/proc/{pid}/smaps_rollup") as f:
+        print("  smaps_rollup: " + ", ".join(
+            " ".join(l.split()[:2]) for l in f if l.split()[0] in
+            ("Rss:", "Private_Dirty:", "Private_Clean:", "Shared_Clean:", "Anonymous:")))
+    threads = len(os.listdir(f"/proc/{pid}/task"))
+    print(f"  {threads} threads; RSS per mapping (kB), largest first:")
+    print(f"  {'mapping':34} {'Rss':>6} {'PrivDirty':>9} {'PrivClean':>9} {'ShClean':>8} {'maps':>5}")
+    for n, r in sorted(rows.items(), key=lambda kv: -kv[1]["Rss"])[:top]:
+        print(f"  {n[:34]:34} {r['Rss']:>6} {r['Private_Dirty']:>9} {r['Private_Clean']:>9} "
+              f"{r['Shared_Clean']:>8} {r['maps']:>5}")
+
+
 def make_clip(path):
     """CLIP_S seconds of pink noise under a 440 Hz tone, 48 kHz mono 16-bit WAV (sox)."""
     subprocess.run(["sox", "-n", "-r", str(RATE), "-c", "1", "-b", "16", path, "synth",
@@ -104,6 +138,8 @@ def measure_loa(work, clip):
         while time.time() < at + 2:
             time.sleep(0.1)
         playing = sample(agent.proc.pid, SECONDS, "loa-agent playing")
+        if SMAPS:
+            smaps_breakdown(agent.proc.pid)
         return summary(*playing), summary(*idle), tail_level(agent.sink)
     finally:
         for p in reversed(procs):

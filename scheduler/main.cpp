@@ -3,8 +3,12 @@
 #include "loa/common/clock.hpp"
 #include "loa/common/logging.hpp"
 #include "loa/config/config.hpp"
+#include "loa/scheduler/auth_store.hpp"
 #include "loa/scheduler/listen_address.hpp"
 #include "loa/scheduler/scheduler_app.hpp"
+#include "loa/scheduler/scheduler_store.hpp"
+
+#include <sys/stat.h>
 
 #include <systemd/sd-daemon.h>
 #include <CLI/CLI.hpp>
@@ -53,6 +57,62 @@ bool valid_endpoint(const std::string& endpoint) {
     return endpoint.rfind("tcp://", 0) == 0 && endpoint.size() > 6;
 }
 
+// --create-admin: makes the first admin (no scope: every unit) in the state folder's database and
+// exits. The password comes from a file only readable by its owner, or standard input ("-").
+int create_admin(const loa::config::SchedulerConfig& config, const std::string& name,
+                 const std::string& password_file) {
+    if (password_file != "-") {
+        struct stat st {};
+        if (::stat(password_file.c_str(), &st) != 0) {
+            fmt::print(stderr, "loa-scheduler: error: password file {}: {}\n", password_file,
+                       std::error_code(errno, std::generic_category()).message());
+            return 1;
+        }
+        if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+            fmt::print(stderr,
+                       "loa-scheduler: error: password file {} may be read by others (mode "
+                       "{:o}): chmod 600 it first\n",
+                       password_file, st.st_mode & 0777U);
+            return 1;
+        }
+    }
+    auto password = loa::scheduler::AuthStore::read_password_file(password_file);
+    if (!password) {
+        fmt::print(stderr, "loa-scheduler: error: {}\n", password.error().message);
+        return 1;
+    }
+    try {
+        std::filesystem::create_directories(config.state_dir);
+        loa::scheduler::SchedulerStore store{
+            (config.state_dir / loa::scheduler::SchedulerApp::kDatabaseFile).string()};
+        loa::scheduler::AuthOptions options;
+        options.session_lifetime = std::chrono::hours{24} * config.session_days;
+        loa::scheduler::AuthStore auth{store.database(), loa::SystemClock::instance(), options};
+        if (auth.find_user(name)) {
+            fmt::print(stderr,
+                       "loa-scheduler: error: user '{}' exists already (change its password "
+                       "with PATCH /api/v1/users/{} as an admin)\n",
+                       name, name);
+            return 1;
+        }
+        loa::scheduler::NewUser user;
+        user.name = name;
+        user.role = loa::scheduler::Role::admin;
+        auto added = auth.add_user(user, *password, {"local:create-admin", "local"});
+        if (!added) {
+            fmt::print(stderr, "loa-scheduler: error: cannot create admin '{}': {}\n", name,
+                       added.error().message);
+            return 1;
+        }
+    } catch (const std::exception& e) {
+        fmt::print(stderr, "loa-scheduler: error: {}\n", e.what());
+        return 1;
+    }
+    fmt::print("admin '{}' created in {}; log in with `loa login --user {}`\n", name,
+               config.state_dir.string(), name);
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -66,6 +126,8 @@ int main(int argc, char** argv) {
     std::optional<std::string> link_public;
     std::optional<std::string> log_level;
     std::optional<std::string> ready_file;
+    std::optional<std::string> create_admin_name;
+    std::optional<std::string> password_file;
     cli.add_option("--config", config_file,
                    "TOML config file (without it the built-in defaults are used)")
         ->type_name("FILE");
@@ -92,6 +154,17 @@ int main(int argc, char** argv) {
                    "once listening, write {\"api\",\"link\",\"public_key\",\"signing_key\"} as "
                    "JSON to this file")
         ->type_name("FILE");
+    auto* create_admin_option =
+        cli.add_option("--create-admin", create_admin_name,
+                       "create the first admin (every unit in its scope) with this login name in "
+                       "the state folder's database, then exit")
+            ->type_name("NAME");
+    cli.add_option("--password-file", password_file,
+                   "with --create-admin: a file (mode 0600) whose first line is the password, or "
+                   "- for standard input")
+        ->type_name("FILE")
+        ->needs(create_admin_option);
+    create_admin_option->needs("--password-file");
     cli.set_version_flag("--version", std::string{"loa-scheduler "} + LOA_VERSION);
     try {
         cli.parse(argc, argv);
@@ -143,6 +216,10 @@ int main(int argc, char** argv) {
     }
     if (config.state_dir.empty()) {
         return config_error("state dir: must not be empty");
+    }
+
+    if (create_admin_name) {
+        return create_admin(config, *create_admin_name, *password_file);
     }
 
     loa::log::init("loa-scheduler", config.log_level);

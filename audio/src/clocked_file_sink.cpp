@@ -5,12 +5,17 @@
 
 #include <fmt/format.h>
 #include <fmt/std.h>
-#include <sndfile.h>
 
 #include <pthread.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <fstream>
+#include <span>
 #include <vector>
 
 namespace loa::audio {
@@ -20,6 +25,53 @@ namespace {
 // The WAV header is rewritten every this many frames (and at stop), so a reader can open the
 // file while it grows.
 constexpr std::uint64_t kHeaderUpdateFrames = kSampleRate / 10;
+
+// A 16-bit mono 48 kHz WAV written directly (no libsndfile in the agent: it and the codecs it
+// loads cost about 1 MB of RSS): a 44-byte header whose sizes are rewritten as the file grows.
+constexpr std::size_t kWavHeaderBytes = 44;
+
+void put_u32(unsigned char* at, std::uint32_t v) {
+    for (int i = 0; i < 4; ++i) {
+        at[i] = static_cast<unsigned char>(v >> (8 * i));
+    }
+}
+
+void put_u16(unsigned char* at, std::uint16_t v) {
+    at[0] = static_cast<unsigned char>(v);
+    at[1] = static_cast<unsigned char>(v >> 8);
+}
+
+// Writes the header for `frames` frames at the start of `file`, then returns to its end.
+bool write_wav_header(std::FILE* file, std::uint64_t frames) {
+    const std::uint64_t data_bytes = std::min<std::uint64_t>(frames * 2, 0xFFFFFFFFULL - 36);
+    unsigned char h[kWavHeaderBytes];
+    std::memcpy(h, "RIFF", 4);
+    put_u32(h + 4, static_cast<std::uint32_t>(36 + data_bytes));
+    std::memcpy(h + 8, "WAVEfmt ", 8);
+    put_u32(h + 16, 16);                                         // fmt chunk size
+    put_u16(h + 20, 1);                                          // PCM
+    put_u16(h + 22, kChannels);                                  // channels
+    put_u32(h + 24, kSampleRate);                                // frames per second
+    put_u32(h + 28, kSampleRate * kChannels * 2);                // bytes per second
+    put_u16(h + 32, static_cast<std::uint16_t>(kChannels * 2));  // bytes per frame
+    put_u16(h + 34, 16);                                         // bits per sample
+    std::memcpy(h + 36, "data", 4);
+    put_u32(h + 40, static_cast<std::uint32_t>(data_bytes));
+    const bool ok = std::fseek(file, 0, SEEK_SET) == 0 &&
+                    std::fwrite(h, 1, sizeof h, file) == sizeof h &&
+                    std::fseek(file, 0, SEEK_END) == 0 && std::fflush(file) == 0;
+    return ok;
+}
+
+// Float in [-1, 1] to 16-bit little-endian PCM, clipped (scaled by 32768 as libsndfile reads it).
+void to_pcm16(std::span<const float> in, std::vector<unsigned char>& out) {
+    out.resize(in.size() * 2);
+    for (std::size_t i = 0; i < in.size(); ++i) {
+        const long v = std::lrint(static_cast<double>(in[i]) * 32768.0);
+        const auto s = static_cast<std::int16_t>(std::clamp<long>(v, -32768, 32767));
+        put_u16(out.data() + 2 * i, static_cast<std::uint16_t>(s));
+    }
+}
 
 }  // namespace
 
@@ -39,7 +91,8 @@ struct ClockedFileSink::Impl {
     std::atomic<std::uint64_t> frames{0};
 
     // Set by start() before the thread starts; then owned by the thread until stop() joins it.
-    SNDFILE* file = nullptr;
+    std::FILE* file = nullptr;
+    std::vector<unsigned char> pcm;
     IRenderSource* source = nullptr;
     TimePoint first_sample_time{};
     std::vector<float> block;
@@ -57,11 +110,16 @@ void ClockedFileSink::Impl::run(std::chrono::steady_clock::time_point steady_sta
             break;
         }
         source->render(block, first_sample_time + offset);
-        sf_writef_float(file, block.data(), static_cast<sf_count_t>(block.size()));
-        frames.fetch_add(block.size(), std::memory_order_relaxed);
+        const auto total = frames.fetch_add(block.size(), std::memory_order_relaxed) + block.size();
+        if (file == nullptr) {
+            ++k;  // a null output: rendered and dropped
+            continue;
+        }
+        to_pcm16(block, pcm);
+        std::fwrite(pcm.data(), 1, pcm.size(), file);
         since_header += block.size();
         if (since_header >= kHeaderUpdateFrames) {
-            sf_command(file, SFC_UPDATE_HEADER_NOW, nullptr, 0);
+            write_wav_header(file, total);
             since_header = 0;
         }
         ++k;
@@ -70,7 +128,8 @@ void ClockedFileSink::Impl::run(std::chrono::steady_clock::time_point steady_sta
 
 void ClockedFileSink::Impl::close_file() noexcept {
     if (file != nullptr) {
-        sf_close(file);
+        write_wav_header(file, frames.load(std::memory_order_relaxed));
+        std::fclose(file);
         file = nullptr;
     }
 }
@@ -89,23 +148,24 @@ Status ClockedFileSink::start(IRenderSource& source) {
     if (d.thread.joinable()) {
         return Error{fmt::format("file sink {} is already running", d.path)};
     }
-    SF_INFO info{};
-    info.samplerate = kSampleRate;
-    info.channels = kChannels;
-    info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_16;
-    d.file = sf_open(d.path.c_str(), SFM_WRITE, &info);
-    if (d.file == nullptr) {
-        return Error{fmt::format("cannot create {}: {}", d.path, sf_strerror(nullptr))};
+    d.frames.store(0, std::memory_order_relaxed);
+    if (!d.path.empty()) {
+        d.file = std::fopen(d.path.c_str(), "wb");
+        if (d.file == nullptr) {
+            return Error{fmt::format("cannot create {}: {}", d.path, std::strerror(errno))};
+        }
+        if (!write_wav_header(d.file, 0)) {
+            d.close_file();
+            return Error{fmt::format("cannot write {}: {}", d.path, std::strerror(errno))};
+        }
     }
-    sf_command(d.file, SFC_SET_CLIPPING, nullptr, SF_TRUE);
-    sf_command(d.file, SFC_UPDATE_HEADER_NOW, nullptr, 0);
 
     // Microsecond resolution, so the sidecar states the first sample's time exactly.
     d.first_sample_time = std::chrono::time_point_cast<std::chrono::microseconds>(d.clock.now());
     const auto steady_start = std::chrono::steady_clock::now();
     std::filesystem::path sidecar = d.path;
     sidecar += ".json";
-    {
+    if (d.file != nullptr) {
         std::ofstream json{sidecar, std::ios::trunc};
         json << fmt::format("{{\"first_sample_utc_us\": {}, \"sample_rate\": {}}}\n",
                             to_unix_us(d.first_sample_time), kSampleRate);
@@ -141,7 +201,7 @@ std::uint64_t ClockedFileSink::frames_rendered() const {
 }
 
 std::string ClockedFileSink::describe() const {
-    return "file:" + impl_->path.string();
+    return impl_->path.empty() ? std::string{"null"} : "file:" + impl_->path.string();
 }
 
 }  // namespace loa::audio

@@ -5,8 +5,11 @@
 
 namespace loa::audio {
 
+// The buffer is not zeroed: only samples written are ever read, and a large buffer left untouched
+// costs no resident memory until the producer first fills it (an idle slot's ring stays unmapped
+// by the kernel; 8 slots of 1 s were 1.5 MB of RSS when zeroed here).
 SpscRing::SpscRing(std::size_t capacity)
-    : buffer_{std::make_unique<float[]>(capacity)}, capacity_{capacity} {
+    : buffer_{std::make_unique_for_overwrite<float[]>(capacity)}, capacity_{capacity} {
     if (capacity == 0) {
         throw std::invalid_argument("SpscRing: capacity must be positive");
     }

@@ -54,34 +54,6 @@ std::string content_type_of(const std::filesystem::path& file) {
     return "application/octet-stream";
 }
 
-// The bytes of `file`, or why they cannot be read.
-Result<std::string> read_bytes(const std::string& file) {
-    std::error_code ec;
-    if (std::filesystem::is_directory(file, ec)) {
-        return Error{fmt::format(text::kCannotRead, file, std::generic_category().message(EISDIR))};
-    }
-    const auto error = [&](int code) {
-        return Error{fmt::format(text::kCannotRead, file,
-                                 std::generic_category().message(code != 0 ? code : EIO))};
-    };
-    errno = 0;
-    const std::unique_ptr<std::FILE, int (*)(std::FILE*)> in{std::fopen(file.c_str(), "rb"),
-                                                             &std::fclose};
-    if (!in) {
-        return error(errno);
-    }
-    std::string bytes;
-    std::array<char, 65536> buffer{};
-    std::size_t n = 0;
-    while ((n = std::fread(buffer.data(), 1, buffer.size(), in.get())) > 0) {
-        bytes.append(buffer.data(), n);
-    }
-    if (std::ferror(in.get()) != 0) {
-        return error(errno);
-    }
-    return bytes;
-}
-
 // "-16.0 LUFS" from a number field; "-" when absent or null.
 std::string level_text(const nlohmann::json& object, std::string_view key, std::string_view unit) {
     const auto& v = field(object, key);
@@ -204,7 +176,7 @@ int asset_add(CommandContext& ctx, const std::vector<std::string>& files) {
     auto answers = nlohmann::json::array();
     int status = 0;
     for (const auto& file : files) {
-        auto bytes = read_bytes(file);
+        auto bytes = read_file(file);
         if (!bytes) {
             status = fail(ctx, bytes.error().message);
             break;

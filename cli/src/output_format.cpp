@@ -4,7 +4,13 @@
 
 #include <fmt/format.h>
 
+#include <array>
+#include <cerrno>
 #include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <system_error>
 
 namespace loa::cli {
 
@@ -87,6 +93,68 @@ std::string size_text(const nlohmann::json& bytes) {
 std::string short_id(std::string_view id) {
     constexpr std::size_t kShown = 12;
     return std::string{id.size() > kShown ? id.substr(0, kShown) : id};
+}
+
+Result<std::string> read_file(const std::string& file) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(file, ec)) {
+        return Error{fmt::format(text::kCannotRead, file, std::generic_category().message(EISDIR))};
+    }
+    const auto error = [&](int code) {
+        return Error{fmt::format(text::kCannotRead, file,
+                                 std::generic_category().message(code != 0 ? code : EIO))};
+    };
+    errno = 0;
+    const std::unique_ptr<std::FILE, int (*)(std::FILE*)> in{std::fopen(file.c_str(), "rb"),
+                                                             &std::fclose};
+    if (!in) {
+        return error(errno);
+    }
+    std::string bytes;
+    std::array<char, 65536> buffer{};
+    std::size_t n = 0;
+    while ((n = std::fread(buffer.data(), 1, buffer.size(), in.get())) > 0) {
+        bytes.append(buffer.data(), n);
+    }
+    if (std::ferror(in.get()) != 0) {
+        return error(errno);
+    }
+    return bytes;
+}
+
+int print_list(CommandContext& ctx, const Result<ApiAnswer>& answer, std::string_view empty,
+               const std::function<void(const nlohmann::json&)>& table) {
+    if (!answer) {
+        return fail(ctx, answer.error().message);
+    }
+    const auto& list = answer->body;
+    if (ctx.json) {
+        print_json(ctx, list);
+        return 0;
+    }
+    if (!list.is_array()) {
+        return fail(ctx, fmt::format(text::kUnexpectedAnswer, list.dump()));
+    }
+    if (list.empty()) {
+        ctx.out << empty << '\n';
+        return 0;
+    }
+    table(list);
+    return 0;
+}
+
+std::string field_list(const nlohmann::json& object, std::string_view key) {
+    const auto& list = field(object, key);
+    std::string out;
+    if (list.is_array()) {
+        for (const auto& v : list) {
+            if (!out.empty()) {
+                out += ',';
+            }
+            out += v.is_string() ? v.get<std::string>() : v.dump();
+        }
+    }
+    return out.empty() ? std::string{text::kNone} : out;
 }
 
 }  // namespace loa::cli

@@ -372,6 +372,35 @@ void read_playout(const TomlReader& reader, AgentConfig& config) {
     }
 }
 
+void read_aircheck(const TomlReader& reader, AirCheckConfig& config) {
+    if (auto enabled = reader.boolean("aircheck", "enabled")) {
+        config.enabled = *enabled;
+    }
+    if (auto dir = reader.string("aircheck", "dir")) {
+        if (dir->empty()) {
+            reader.fail("aircheck", "dir",
+                        "must not be empty (leave the key out for <state_dir>/aircheck)");
+        }
+        config.dir = *dir;
+    }
+    if (auto days = reader.integer_in("aircheck", "keep_days", 1, 3660)) {
+        config.keep_days = static_cast<int>(*days);
+    }
+    if (auto format = reader.string("aircheck", "format")) {
+        if (*format == "opus") {
+            config.format = AirCheckFormat::opus;
+        } else if (*format == "flac") {
+            config.format = AirCheckFormat::flac;
+        } else {
+            reader.fail("aircheck", "format",
+                        fmt::format(R"(must be "opus" or "flac", not "{}")", *format));
+        }
+    }
+    if (auto kbps = reader.integer_in("aircheck", "bitrate_kbps", 6, 64)) {
+        config.bitrate_kbps = static_cast<int>(*kbps);
+    }
+}
+
 std::string toml_string_array(const std::vector<std::string>& items) {
     std::string out = "[";
     for (std::size_t i = 0; i < items.size(); ++i) {
@@ -434,10 +463,12 @@ SchedulerConfig parse_scheduler_config(std::string_view toml, const std::string&
         {{"store", {"state_dir"}},
          {"api", {"listen"}},
          {"link", {"listen", "public_endpoint", "heartbeat_interval_s"}},
-         {"schedule", {"horizon_hours", "time_zone"}},
+         {"schedule", {"horizon_hours", "time_zone", "recompile_interval_s"}},
          {"ingest",
           {"target_lufs", "true_peak_dbtp", "max_duration_minutes", "bitrate_kbps",
            "opus_complexity", "bandwidth", "codec_headroom_db", "tts_voice"}},
+         {"auth", {"approval_required_for", "session_days"}},
+         {"bulletins", {"emergency_delay_s"}},
          {"log", {"level"}}}};
     SchedulerConfig config;
     config.state_dir = read_state_dir(reader, config.state_dir);
@@ -457,6 +488,9 @@ SchedulerConfig parse_scheduler_config(std::string_view toml, const std::string&
     if (auto hours = reader.integer_in("schedule", "horizon_hours", 1, kMaxHorizonHours)) {
         config.horizon = std::chrono::hours{*hours};
     }
+    if (auto seconds = reader.integer_in("schedule", "recompile_interval_s", 1, 3600)) {
+        config.recompile_interval = std::chrono::seconds{*seconds};
+    }
     if (auto zone = reader.string("schedule", "time_zone")) {
         if (!known_zone(*zone)) {
             reader.fail("schedule", "time_zone",
@@ -467,24 +501,44 @@ SchedulerConfig parse_scheduler_config(std::string_view toml, const std::string&
         config.time_zone = *zone;
     }
     config.ingest = read_ingest(reader, config.ingest);
+    if (auto roles = reader.strings("auth", "approval_required_for")) {
+        for (const auto& role : *roles) {
+            if (role != "admin" && role != "district-operator" && role != "commune-operator" &&
+                role != "viewer") {
+                reader.fail("auth", "approval_required_for",
+                            fmt::format("\"{}\" is not a role (admin, district-operator, "
+                                        "commune-operator or viewer)",
+                                        role));
+            }
+        }
+        config.approval_required_for = *roles;
+    }
+    if (auto days = reader.integer_in("auth", "session_days", 1, 3650)) {
+        config.session_days = static_cast<int>(*days);
+    }
+    if (auto seconds = reader.integer_in("bulletins", "emergency_delay_s", 1, 300)) {
+        config.emergency_delay = std::chrono::seconds{*seconds};
+    }
     config.log_level = read_log_level(reader, config.log_level);
     return config;
 }
 
 AgentConfig parse_agent_config(std::string_view toml, const std::string& origin) {
-    const TomlReader reader{toml,
-                            origin,
-                            {{"store", {"state_dir"}},
-                             {"station", {"id"}},
-                             {"scheduler", {"endpoint", "public_key", "signing_key"}},
-                             {"keys", {"secret_key"}},
-                             {"link", {"heartbeat_interval_s"}},
-                             {"audio", {"output", "device", "host_api", "file"}},
-                             {"log", {"level"}},
-                             {"playout", playout_keys()},
-                             {"monitor", {"dead_air_db", "dead_air_s", "clip_samples"}},
-                             {"chimes", chime_keys()},
-                             {"zones", kZoneKeys, true}}};
+    const TomlReader reader{
+        toml,
+        origin,
+        {{"store", {"state_dir"}},
+         {"station", {"id"}},
+         {"scheduler", {"endpoint", "public_key", "signing_key"}},
+         {"keys", {"secret_key"}},
+         {"link", {"heartbeat_interval_s"}},
+         {"audio", {"output", "device", "host_api", "file"}},
+         {"log", {"level"}},
+         {"playout", playout_keys()},
+         {"monitor", {"dead_air_db", "dead_air_s", "clip_samples"}},
+         {"aircheck", {"enabled", "dir", "keep_days", "format", "bitrate_kbps"}},
+         {"chimes", chime_keys()},
+         {"zones", kZoneKeys, true}}};
     AgentConfig config;
     config.state_dir = read_state_dir(reader, config.state_dir);
     if (auto id = reader.string("station", "id")) {
@@ -532,9 +586,11 @@ AgentConfig parse_agent_config(std::string_view toml, const std::string& origin)
             config.output = OutputKind::portaudio;
         } else if (*output == "file") {
             config.output = OutputKind::file;
+        } else if (*output == "null") {
+            config.output = OutputKind::null;
         } else {
             reader.fail("audio", "output",
-                        fmt::format(R"(must be "portaudio" or "file", not "{}")", *output));
+                        fmt::format(R"(must be "portaudio", "file" or "null", not "{}")", *output));
         }
     }
     if (auto device = reader.string("audio", "device")) {
@@ -558,6 +614,7 @@ AgentConfig parse_agent_config(std::string_view toml, const std::string& origin)
     }
     config.log_level = read_log_level(reader, config.log_level);
     read_playout(reader, config);
+    read_aircheck(reader, config.aircheck);
     return config;
 }
 
@@ -596,6 +653,20 @@ void render_playout(const AgentConfig& config, std::string& out) {
     number("dead_air_db", config.monitor.dead_air_db);
     out += fmt::format("dead_air_s = {}\n", config.monitor.dead_air.count());
     out += fmt::format("clip_samples = {}\n", config.monitor.clip_samples);
+    line("");
+    line("[aircheck]");
+    line("# A recording of what the zone aired, one file per zone per UTC hour, kept keep_days");
+    line("# days: \"opus\" (Ogg Opus at bitrate_kbps) or \"flac\" (lossless, larger).");
+    out += fmt::format("enabled = {}\n", config.aircheck.enabled);
+    if (config.aircheck.dir.empty()) {
+        line("# dir = \"/var/lib/loa/aircheck\"  (default: <state_dir>/aircheck)");
+    } else {
+        out += fmt::format("dir = {}\n", quote(config.aircheck.dir.string()));
+    }
+    out += fmt::format("keep_days = {}\n", config.aircheck.keep_days);
+    out += fmt::format("format = {}\n",
+                       quote(config.aircheck.format == AirCheckFormat::flac ? "flac" : "opus"));
+    out += fmt::format("bitrate_kbps = {}\n", config.aircheck.bitrate_kbps);
     line("");
     line("[chimes]");
     line("# Ogg Opus files played right before / right after the items of a class, e.g.");
@@ -686,8 +757,11 @@ std::string render_agent_config(const AgentConfig& config) {
     out += fmt::format("heartbeat_interval_s = {}\n", config.heartbeat_interval.count());
     line("");
     line("[audio]");
-    line(R"(# "portaudio" plays to a sound device; "file" writes the audio to `file`.)");
-    key("output", config.output == OutputKind::file ? "file" : "portaudio");
+    line(R"(# "portaudio" plays to a sound device; "file" writes the audio to `file`; "null")");
+    line(R"(# paces and drops it (tests, demos).)");
+    key("output", config.output == OutputKind::file   ? "file"
+                  : config.output == OutputKind::null ? "null"
+                                                      : "portaudio");
     line(R"(# PortAudio device and host API names ("default" and "" take the system's).)");
     key("device", config.device);
     key("host_api", config.host_api);

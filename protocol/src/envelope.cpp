@@ -57,6 +57,16 @@ std::string body_name(const wire::Envelope& envelope) {
             return "as_run_ack";
         case wire::Envelope::kRefusal:
             return "refusal";
+        case wire::Envelope::kTimelineDelta:
+            return "timeline_delta";
+        case wire::Envelope::kTimeRequest:
+            return "time_request";
+        case wire::Envelope::kTimeResponse:
+            return "time_response";
+        case wire::Envelope::kStationEvents:
+            return "station_events";
+        case wire::Envelope::kStationEventAck:
+            return "station_event_ack";
         case wire::Envelope::BODY_NOT_SET:
             return "none";
         default:  // a body added to loa.proto after this list

@@ -3,8 +3,11 @@
 #include "loa/common/digest.hpp"
 #include "loa/common/logging.hpp"
 #include "loa/protocol/envelope.hpp"
-#include "loa/scheduler/timeline.hpp"
+#include "loa/protocol/signing.hpp"
+#include "loa/protocol/timeline_delta.hpp"
 #include "loa/transport/sockets.hpp"
+
+#include <nlohmann/json.hpp>
 
 #include <pthread.h>
 #include <sys/eventfd.h>
@@ -24,6 +27,8 @@ namespace {
 
 // Messages handled per wake-up before the loop looks at its other duties again.
 constexpr int kMaxMessagesPerWake = 256;
+// The loop wakes at least this often (the watchdog's ping wakes it at once anyway).
+constexpr auto kIdlePoll = std::chrono::seconds{1};
 
 bool valid_record_id(std::string_view id) {
     if (id.empty() || id.size() > 64) {
@@ -41,6 +46,39 @@ std::string printable(std::string_view s) {
         out.push_back(c >= 0x20 && c < 0x7f ? c : '?');
     }
     return out;
+}
+
+// The telemetry of a heartbeat as stored in station_status.status_json.
+std::string status_json(const wire::Heartbeat& hb) {
+    nlohmann::json zones = nlohmann::json::array();
+    for (const auto& z : hb.zones()) {
+        nlohmann::json zone{
+            {"zone", z.zone()},           {"amplifier", wire::AmplifierPower_Name(z.amplifier())},
+            {"fault", z.fault()},         {"rms_dbfs", z.rms_dbfs()},
+            {"peak_dbfs", z.peak_dbfs()}, {"dead_air", z.dead_air()},
+            {"playing", z.playing()}};
+        if (z.has_power_status()) {
+            zone["mains_ok"] = z.mains_ok();
+            zone["battery_percent"] = z.battery_percent();
+        }
+        if (z.has_temperature()) {
+            zone["temperature_c"] = z.temperature_c();
+        }
+        zones.push_back(std::move(zone));
+    }
+    const nlohmann::json j{{"timeline_revision", hb.timeline_revision()},
+                           {"outbox_depth", hb.outbox_depth()},
+                           {"assets_missing", hb.assets_missing()},
+                           {"underruns", hb.underruns()},
+                           {"clock_offset_us", hb.clock_offset_us()},
+                           {"clock_jitter_us", hb.clock_jitter_us()},
+                           {"clock_synced", hb.clock_synced()},
+                           {"disk_free_bytes", hb.disk_free_bytes()},
+                           {"software_version", hb.software_version()},
+                           {"config_sha256", hb.config_sha256()},
+                           {"zones", zones}};
+    // Text from an agent may be any bytes: never let it stop the store.
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace
@@ -73,6 +111,14 @@ LinkServer::LinkServer(LinkServerOptions options, const SchedulerKeys& keys, con
     if (wake_fd_ < 0) {
         throw std::system_error{errno, std::generic_category(), "eventfd for the link thread"};
     }
+    // Stations online when the scheduler stopped: offline unless heard from within 3 intervals.
+    const auto now = clock_.now();
+    for (const auto& health : store_.list_station_health()) {
+        if (health.online) {
+            liveness_[health.station_id] = Liveness{now, true};
+        }
+    }
+    stations_online_.store(liveness_.size());
 }
 
 LinkServer::~LinkServer() {
@@ -134,26 +180,12 @@ std::uint64_t LinkServer::ping() {
 void LinkServer::run() {
     pthread_setname_np(pthread_self(), "loa-link");
     spdlog::info("link: serving on {}", endpoint_);
-    TimePoint next_recompile = clock_.now();
     while (!stop_.load()) {
         pongs_.store(pings_.load());
-        const auto now = clock_.now();
-        if (now >= next_recompile) {
-            try {
-                push_timelines(store_.compile_all_timelines(now, options_.horizon), false);
-            } catch (const std::exception& e) {
-                spdlog::error("link: recompiling the timelines failed: {}", e.what());
-            }
-            next_recompile = now + options_.recompile_interval;
-        }
-        const auto wait = std::clamp(
-            std::chrono::duration_cast<std::chrono::milliseconds>(next_recompile - clock_.now()),
-            std::chrono::milliseconds{0},
-            std::chrono::duration_cast<std::chrono::milliseconds>(options_.recompile_interval));
         std::array<zmq::pollitem_t, 2> items{
             {{socket_.handle(), 0, ZMQ_POLLIN, 0}, {nullptr, wake_fd_, ZMQ_POLLIN, 0}}};
         try {
-            zmq::poll(items, wait);
+            zmq::poll(items, std::chrono::duration_cast<std::chrono::milliseconds>(kIdlePoll));
         } catch (const zmq::error_t& e) {
             if (e.num() == ETERM) {
                 return;
@@ -165,6 +197,11 @@ void LinkServer::run() {
         }
         if ((items[0].revents & ZMQ_POLLIN) != 0) {
             receive_all();
+        }
+        try {
+            check_liveness(clock_.now());
+        } catch (const std::exception& e) {
+            spdlog::error("link: marking stations offline failed: {}", e.what());
         }
     }
     spdlog::info("link: stopped");
@@ -181,35 +218,28 @@ void LinkServer::handle_wakeup() {
         pending_stations_.clear();
         all = std::exchange(pending_all_, false);
     }
-    try {
-        const auto now = clock_.now();
-        if (all) {
-            store_.compile_all_timelines(now, options_.horizon);
-            stations.clear();
-            for (const auto& [id, session] : sessions_) {
-                stations.push_back(id);
-            }
+    if (all) {
+        stations.clear();
+        for (const auto& [id, session] : sessions_) {
+            stations.push_back(id);
         }
-        push_timelines(stations, false);
+    }
+    try {
+        push_timelines(stations);
     } catch (const std::exception& e) {
         spdlog::error("link: pushing timelines failed: {}", e.what());
     }
 }
 
-void LinkServer::push_timelines(const std::vector<std::string>& station_ids, bool force) {
-    const auto now = clock_.now();
+void LinkServer::push_timelines(const std::vector<std::string>& station_ids) {
     for (const auto& id : station_ids) {
         const auto it = sessions_.find(id);
         if (it == sessions_.end()) {
             continue;  // not connected: it gets the timeline after its Hello
         }
-        auto timeline = store_.compile_timeline(id, now, options_.horizon);
-        if (!timeline) {
-            spdlog::warn("link: {}", timeline.error().message);
-            continue;
-        }
-        if (force || timeline->revision > it->second.sent_revision) {
-            send_timeline(id, it->second, *timeline);
+        const auto latest = store_.latest_timeline(id);
+        if (latest && latest->revision > it->second.sent_revision) {
+            send_timeline(id, it->second, *latest, false);
         }
     }
 }
@@ -227,6 +257,8 @@ void LinkServer::receive_all() {
         if (!socket_.recv(payload, zmq::recv_flags::none)) {
             return;
         }
+        // t2 of a clock exchange: as close to the socket as the loop gets.
+        const TimePoint received = clock_.now();
         const std::string routing_id = routing.to_string();
         bool extra_frames = false;
         while (payload.more()) {
@@ -250,7 +282,7 @@ void LinkServer::receive_all() {
             continue;
         }
         try {
-            handle_message(routing_id, *station, payload);
+            handle_message(routing_id, *station, payload, received);
         } catch (const std::exception& e) {
             spdlog::error("link: station {}: handling a message failed: {}", *station, e.what());
             refuse(routing_id,
@@ -260,7 +292,7 @@ void LinkServer::receive_all() {
 }
 
 void LinkServer::handle_message(const std::string& routing_id, const std::string& station_id,
-                                const zmq::message_t& payload) {
+                                const zmq::message_t& payload, TimePoint received) {
     auto decoded = protocol::decode(
         std::span<const std::uint8_t>{payload.data<std::uint8_t>(), payload.size()});
     if (!decoded) {
@@ -272,6 +304,7 @@ void LinkServer::handle_message(const std::string& routing_id, const std::string
     const wire::Envelope& env = *decoded;
     spdlog::debug("link: station {}: {} #{}", station_id, protocol::body_name(env), env.seq());
 
+    heard_from(station_id, received);
     if (env.body_case() == wire::Envelope::kHello) {
         auto& session = sessions_[station_id];
         session.routing_id = routing_id;
@@ -301,9 +334,20 @@ void LinkServer::handle_message(const std::string& routing_id, const std::string
         case wire::Envelope::kAsRunReport:
             on_as_run_report(routing_id, station_id, env.as_run_report());
             break;
+        case wire::Envelope::kTimeRequest:
+            on_time_request(routing_id, env.time_request(), received);
+            break;
+        case wire::Envelope::kStationEvents:
+            on_station_events(routing_id, station_id, env.station_events());
+            break;
         case wire::Envelope::kRefusal:
             spdlog::warn("link: station {} refused our last message: {}", station_id,
                          printable(env.refusal().reason()));
+            if (env.refusal().reason().rfind("timeline refused", 0) == 0) {
+                // What it holds is what its last Heartbeat or Ack said; the next goes whole.
+                it->second.sent_revision = it->second.held_revision;
+                it->second.whole_next = true;
+            }
             break;
         default:
             spdlog::warn("link: station {}: unexpected {} refused", station_id,
@@ -318,32 +362,32 @@ void LinkServer::on_hello(const std::string& station_id, Session& session,
                           const wire::Hello& hello) {
     const auto now = clock_.now();
     store_.record_hello(station_id, hello.software_version(), now);
-    auto timeline = store_.compile_timeline(station_id, now, options_.horizon);
-    if (!timeline) {
-        refuse(session.routing_id, timeline.error().message);
-        return;
-    }
-    spdlog::info("link: station {} said Hello (agent {}, holds revision {}, outbox {})", station_id,
-                 printable(hello.software_version()), hello.timeline_revision(),
-                 hello.outbox_depth());
+    const auto latest = store_.latest_timeline(station_id);
+    const std::uint64_t revision = latest ? latest->revision : 0;
+    spdlog::info("link: station {} said Hello (agent {}, holds revision {}, outbox {}{})",
+                 station_id, printable(hello.software_version()), hello.timeline_revision(),
+                 hello.outbox_depth(), hello.accepts_deltas() ? ", takes deltas" : "");
+    session.accepts_deltas = hello.accepts_deltas();
+    session.held_revision = hello.timeline_revision();
     session.sent_revision = hello.timeline_revision();
+    session.whole_next = false;
     auto env = envelope();
     auto* welcome = env.mutable_welcome();
     welcome->set_station_id(station_id);
     welcome->set_server_time_us(to_unix_us(now));
     welcome->set_heartbeat_interval_s(
         static_cast<std::uint32_t>(options_.heartbeat_interval.count()));
-    welcome->set_timeline_revision(timeline->revision);
+    welcome->set_timeline_revision(revision);
     if (!send(session.routing_id, env)) {
         return;
     }
-    if (hello.timeline_revision() < timeline->revision) {
-        send_timeline(station_id, session, *timeline);
-    } else if (hello.timeline_revision() > timeline->revision) {
+    if (latest && hello.timeline_revision() < revision) {
+        send_timeline(station_id, session, *latest, false);
+    } else if (hello.timeline_revision() > revision) {
         spdlog::warn(
             "link: station {} holds revision {}, newer than the scheduler's {} (was the "
             "scheduler's database replaced?)",
-            station_id, hello.timeline_revision(), timeline->revision);
+            station_id, hello.timeline_revision(), revision);
     }
 }
 
@@ -356,15 +400,25 @@ void LinkServer::on_heartbeat(const std::string& station_id, Session& session,
     status.assets_missing = heartbeat.assets_missing();
     status.underruns = heartbeat.underruns();
     store_.record_heartbeat(station_id, status, now);
-    // An update lost on the way (the link dropped while it was sent) is sent again, at most
-    // once per heartbeat interval.
-    const auto station = store_.find_station(station_id);
-    if (station && heartbeat.timeline_revision() < station->timeline_revision &&
-        now - session.last_timeline_sent >= options_.heartbeat_interval) {
-        auto timeline = store_.compile_timeline(station_id, now, options_.horizon);
-        if (timeline) {
-            send_timeline(station_id, session, *timeline);
-        }
+    if (heartbeat.telemetry()) {
+        StationHealth health;
+        health.station_id = station_id;
+        health.last_heartbeat_at_us = to_unix_us(now);
+        health.clock_offset_us = heartbeat.clock_offset_us();
+        health.clock_jitter_us = heartbeat.clock_jitter_us();
+        health.clock_synced = heartbeat.clock_synced();
+        health.status_json = status_json(heartbeat);
+        store_.record_station_health(health);
+    }
+    session.held_revision = heartbeat.timeline_revision();
+    // An update lost on the way (the link dropped while it was sent) or a delta the agent could
+    // not apply: the whole timeline again, at most once per heartbeat interval.
+    if (now - session.last_timeline_sent < options_.heartbeat_interval) {
+        return;
+    }
+    const auto latest = store_.latest_timeline(station_id);
+    if (latest && heartbeat.timeline_revision() < latest->revision) {
+        send_timeline(station_id, session, *latest, true);
     }
 }
 
@@ -377,7 +431,42 @@ void LinkServer::on_timeline_ack(const std::string& routing_id, const std::strin
         refuse(routing_id, status.message());
         return;
     }
+    auto& session = sessions_.at(station_id);
+    session.held_revision = ack.revision();
+    session.whole_next = false;
     spdlog::debug("link: station {} stored revision {}", station_id, ack.revision());
+}
+
+bool LinkServer::asset_named(const std::string& station_id, const Session& session,
+                             const std::string& asset_id) {
+    const auto latest = store_.latest_timeline(station_id);
+    if (!latest) {
+        return false;
+    }
+    auto& named = named_assets_[station_id];
+    if (named.revision != latest->revision) {
+        named = NamedAssets{latest->revision, {}};
+        wire::Timeline t;
+        if (t.ParseFromString(latest->timeline)) {
+            for (const auto& item : t.items()) {
+                named.ids.insert(item.asset_id());
+            }
+        }
+    }
+    if (named.ids.count(asset_id) != 0) {
+        return true;
+    }
+    // The revision the agent holds may name assets the newest no longer does.
+    if (session.held_revision == 0 || session.held_revision == latest->revision) {
+        return false;
+    }
+    const auto held = store_.timeline_at(station_id, session.held_revision);
+    wire::Timeline t;
+    if (!held || !t.ParseFromString(held->timeline)) {
+        return false;
+    }
+    return std::any_of(t.items().begin(), t.items().end(),
+                       [&](const auto& item) { return item.asset_id() == asset_id; });
 }
 
 void LinkServer::on_asset_request(const std::string& routing_id, const std::string& station_id,
@@ -399,11 +488,7 @@ void LinkServer::on_asset_request(const std::string& routing_id, const std::stri
         return fail(fmt::format("length {} is not within 1..{}", request.length(),
                                 protocol::kMaxChunkBytes));
     }
-    const auto items = store_.timeline_items(station_id, clock_.now(), options_.horizon);
-    const bool named = std::any_of(items.begin(), items.end(), [&](const auto& item) {
-        return item.asset_id == request.asset_id();
-    });
-    if (!named) {
+    if (!asset_named(station_id, sessions_.at(station_id), request.asset_id())) {
         return fail("the asset is not in this station's timeline");
     }
     const auto path = options_.assets_dir / (request.asset_id() + ".opus");
@@ -483,18 +568,158 @@ void LinkServer::on_as_run_report(const std::string& routing_id, const std::stri
     send(routing_id, env);
 }
 
-void LinkServer::send_timeline(const std::string& station_id, Session& session,
-                               const StationTimeline& timeline) {
+void LinkServer::heard_from(const std::string& station_id, TimePoint now) {
+    auto& live = liveness_[station_id];
+    live.last_heard = std::max(live.last_heard, now);
+    if (live.online) {
+        return;
+    }
+    live.online = true;
+    stations_online_.fetch_add(1);
+    if (store_.set_station_online(station_id, true, now)) {
+        spdlog::info("link: station {} is online", station_id);
+    }
+}
+
+void LinkServer::check_liveness(TimePoint now) {
+    const auto limit = 3 * options_.heartbeat_interval;
+    for (auto& [id, live] : liveness_) {
+        if (!live.online || now - live.last_heard < limit) {
+            continue;
+        }
+        live.online = false;
+        stations_online_.fetch_sub(1);
+        const auto since = live.last_heard + limit;
+        if (store_.set_station_online(id, false, since)) {
+            spdlog::warn(
+                "link: station {} is offline: nothing heard for 3 heartbeat intervals "
+                "({} s)",
+                id, std::chrono::duration_cast<std::chrono::seconds>(limit).count());
+        }
+    }
+}
+
+void LinkServer::on_time_request(const std::string& routing_id, const wire::TimeRequest& request,
+                                 TimePoint received) {
+    auto env = envelope();
+    auto* response = env.mutable_time_response();
+    response->set_t1_us(request.t1_us());
+    response->set_t2_us(to_unix_us(received));
+    response->set_t3_us(to_unix_us(clock_.now()));
+    if (send(routing_id, env)) {
+        time_answers_.fetch_add(1);
+    }
+}
+
+void LinkServer::on_station_events(const std::string& routing_id, const std::string& station_id,
+                                   const wire::StationEventReport& report) {
+    for (const auto& e : report.events()) {
+        std::string why;
+        if (!valid_record_id(e.event_id())) {
+            why = fmt::format("station event_id '{}' is not 1-64 letters, digits, '-' or '_'",
+                              printable(e.event_id()));
+        } else if (e.kind() == wire::STATION_EVENT_KIND_UNSPECIFIED ||
+                   !wire::StationEventKind_IsValid(e.kind())) {
+            why = fmt::format("station event {} has no valid kind", printable(e.event_id()));
+        } else if (e.at_us() <= 0) {
+            why = fmt::format("station event {} has no time", printable(e.event_id()));
+        }
+        if (!why.empty()) {
+            spdlog::warn("link: station {}: StationEventReport refused: {}", station_id, why);
+            refuse(routing_id, why);
+            return;
+        }
+    }
     const auto now = clock_.now();
     auto env = envelope();
-    *env.mutable_timeline_update() =
-        sign_timeline(build_timeline(timeline, now, options_.horizon), keys_.signing);
-    if (send(session.routing_id, env)) {
-        session.sent_revision = timeline.revision;
-        session.last_timeline_sent = now;
-        spdlog::info("link: sent timeline revision {} ({} items) to station {}", timeline.revision,
-                     timeline.items.size(), station_id);
+    auto* ack = env.mutable_station_event_ack();
+    {
+        SchedulerStore::Transaction tx{store_};
+        for (const auto& e : report.events()) {
+            StationEventRow row;
+            row.station_id = station_id;
+            row.event_id = e.event_id();
+            row.kind = wire::StationEventKind_Name(e.kind());
+            row.zone = printable(e.zone());
+            row.at_us = e.at_us();
+            row.detail = e.detail().substr(0, 1000);
+            row.received_at_us = to_unix_us(now);
+            if (store_.add_station_event(row)) {
+                events_stored_.fetch_add(1);
+                spdlog::warn("link: station {}: {} {} at {}: {}", station_id, row.zone, row.kind,
+                             row.at_us, printable(row.detail));
+            }
+            ack->add_event_ids(e.event_id());
+        }
+        tx.commit();
     }
+    send(routing_id, env);
+}
+
+void LinkServer::send_timeline(const std::string& station_id, Session& session,
+                               const SchedulerStore::StoredTimeline& latest, bool whole) {
+    wire::Timeline target;
+    if (!target.ParseFromString(latest.timeline) || target.revision() != latest.revision ||
+        target.station_id() != station_id) {
+        spdlog::error(
+            "link: revision {} of station {} in the database is not a timeline of "
+            "that station and revision; not sent",
+            latest.revision, station_id);
+        return;
+    }
+    whole = whole || session.whole_next || !session.accepts_deltas;
+    if (!whole && session.sent_revision > 0 && send_delta(station_id, session, latest, target)) {
+        return;
+    }
+    auto env = envelope();
+    auto* update = env.mutable_timeline_update();
+    update->set_timeline(latest.timeline);
+    update->set_signature(protocol::sign(latest.timeline, keys_.signing));
+    if (send(session.routing_id, env)) {
+        session.sent_revision = latest.revision;
+        session.whole_next = false;
+        session.last_timeline_sent = clock_.now();
+        timelines_sent_.fetch_add(1);
+        spdlog::info("link: sent timeline revision {} ({} items, {} bytes) to station {}",
+                     latest.revision, target.items_size(), latest.timeline.size(), station_id);
+    }
+}
+
+bool LinkServer::send_delta(const std::string& station_id, Session& session,
+                            const SchedulerStore::StoredTimeline& latest,
+                            const wire::Timeline& target) {
+    const auto stored_base = store_.timeline_at(station_id, session.sent_revision);
+    if (!stored_base) {
+        spdlog::debug("link: station {}: revision {} is no longer kept; sending {} whole",
+                      station_id, session.sent_revision, latest.revision);
+        return false;
+    }
+    wire::Timeline base;
+    if (!base.ParseFromString(stored_base->timeline)) {
+        return false;
+    }
+    auto delta = protocol::make_delta(base, target);
+    if (!delta) {
+        spdlog::debug("link: station {}: no delta from revision {} to {} ({}); sending it whole",
+                      station_id, session.sent_revision, latest.revision, delta.error().message);
+        return false;
+    }
+    auto env = envelope();
+    *env.mutable_timeline_delta() = protocol::sign_delta(*delta, keys_.signing);
+    const auto bytes = env.timeline_delta().delta().size();
+    if (!send(session.routing_id, env)) {
+        return true;  // not connected: the next Hello or Heartbeat brings it
+    }
+    spdlog::info(
+        "link: sent timeline revision {} to station {} as a delta on revision {} ({} "
+        "items changed, {} removed, {} bytes)",
+        latest.revision, station_id, session.sent_revision, delta->upserted_size(),
+        delta->removed_item_ids_size(), bytes);
+    session.sent_revision = latest.revision;
+    session.last_timeline_sent = clock_.now();
+    timelines_sent_.fetch_add(1);
+    deltas_sent_.fetch_add(1);
+    return true;
 }
 
 void LinkServer::refuse(const std::string& routing_id, const std::string& reason) {

@@ -40,6 +40,11 @@ SchedulerApp::SchedulerApp(config::SchedulerConfig config, const IClock& clock)
         throw std::runtime_error{
             fmt::format("cannot listen on {} (link): {}", config_.link_listen, e.what())};
     }
+    PlannerOptions plan;
+    plan.database = database_path().string();
+    plan.horizon = config_.horizon;
+    plan.recompile_interval = config_.recompile_interval;
+    planner_ = std::make_unique<Planner>(std::move(plan), clock, *link_);
     HttpApiOptions api;
     api.listen = config_.api_listen;
     api.database = database_path().string();
@@ -47,7 +52,14 @@ SchedulerApp::SchedulerApp(config::SchedulerConfig config, const IClock& clock)
     api.heartbeat_interval = config_.heartbeat_interval;
     api.horizon = config_.horizon;
     api.time_zone = config_.time_zone;
-    api_ = std::make_unique<HttpApi>(std::move(api), keys_, *assets_, *link_, clock);
+    for (const auto& name : config_.approval_required_for) {
+        if (const auto role = parse_role(name)) {
+            api.auth_policy.approval_required_for.push_back(*role);
+        }
+    }
+    api.auth.session_lifetime = std::chrono::hours{24} * config_.session_days;
+    api.emergency_delay = config_.emergency_delay;
+    api_ = std::make_unique<HttpApi>(std::move(api), keys_, *assets_, *link_, *planner_, clock);
 }
 
 SchedulerApp::~SchedulerApp() {
@@ -56,12 +68,16 @@ SchedulerApp::~SchedulerApp() {
 
 void SchedulerApp::start() {
     link_->start();
+    planner_->start();
     api_->start();
 }
 
 void SchedulerApp::stop() {
     if (api_) {
         api_->stop();
+    }
+    if (planner_) {
+        planner_->stop();
     }
     if (link_) {
         link_->stop();

@@ -4,6 +4,8 @@
 #include "loa/protocol/envelope.hpp"
 
 #include <fmt/format.h>
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 
 #include <array>
 #include <map>
@@ -14,7 +16,7 @@ namespace {
 
 // Forward-only migrations: migration N (1-based) takes the schema from version N-1 to N. Never
 // edit one that has shipped; append a new one. Times are UTC microseconds since the epoch.
-constexpr std::array<std::string_view, 2> kMigrations{
+constexpr std::array<std::string_view, 4> kMigrations{
     // 1: the first broadcast path.
     R"sql(
 CREATE TABLE stations (
@@ -75,23 +77,128 @@ ALTER TABLE assets ADD COLUMN loudness_lufs REAL;
 ALTER TABLE assets ADD COLUMN true_peak_dbtp REAL;
 ALTER TABLE assets ADD COLUMN source_format TEXT NOT NULL DEFAULT '';
 )sql",
+    // 3: broadcast planning. Units, stations attached to units with zones (a station imported
+    // from a CSV may have no key yet), programmes, entries in the planning core's shape, and the
+    // compiled timeline revisions. A station registered before gets a unit of its own (its id
+    // as the code); old entries become approved one-off entries of one asset.
+    R"sql(
+CREATE TABLE admin_units (
+    code           TEXT PRIMARY KEY,
+    parent_code    TEXT NOT NULL DEFAULT '',
+    level          TEXT NOT NULL,
+    unit_type      TEXT NOT NULL DEFAULT '',
+    name           TEXT NOT NULL,
+    name_with_type TEXT NOT NULL
+);
+INSERT INTO admin_units (code, level, name, name_with_type)
+    SELECT id, 'station', name, name FROM stations ORDER BY created_at, id;
+CREATE TABLE stations_v3 (
+    id                TEXT PRIMARY KEY,
+    name              TEXT NOT NULL,
+    public_key        TEXT UNIQUE,
+    unit_code         TEXT NOT NULL REFERENCES admin_units (code),
+    zones             TEXT NOT NULL DEFAULT 'main',
+    created_at        INTEGER NOT NULL,
+    last_seen_at      INTEGER,
+    software_version  TEXT NOT NULL DEFAULT '',
+    timeline_revision INTEGER NOT NULL,
+    acked_revision    INTEGER NOT NULL DEFAULT 0,
+    outbox_depth      INTEGER NOT NULL DEFAULT 0,
+    assets_missing    INTEGER NOT NULL DEFAULT 0,
+    underruns         INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO stations_v3 (id, name, public_key, unit_code, created_at, last_seen_at,
+                         software_version, timeline_revision, acked_revision, outbox_depth,
+                         assets_missing, underruns)
+    SELECT id, name, public_key, id, created_at, last_seen_at, software_version,
+           timeline_revision, acked_revision, outbox_depth, assets_missing, underruns
+    FROM stations;
+DROP TABLE stations;
+ALTER TABLE stations_v3 RENAME TO stations;
+CREATE INDEX stations_by_unit ON stations (unit_code);
+CREATE TABLE programmes (
+    id         TEXT PRIMARY KEY,
+    title      TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+);
+CREATE TABLE programme_assets (
+    programme_id TEXT NOT NULL REFERENCES programmes (id),
+    position     INTEGER NOT NULL,
+    asset_id     TEXT NOT NULL REFERENCES assets (id),
+    PRIMARY KEY (programme_id, position)
+);
+CREATE TABLE entries (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    title          TEXT NOT NULL,
+    asset_id       TEXT REFERENCES assets (id),
+    programme_id   TEXT REFERENCES programmes (id),
+    at_us          INTEGER NOT NULL DEFAULT 0,
+    rrule          TEXT NOT NULL DEFAULT '',
+    dtstart        TEXT NOT NULL DEFAULT '',
+    exdates        TEXT NOT NULL DEFAULT '',
+    tz             TEXT NOT NULL,
+    priority       TEXT NOT NULL,
+    cut_policy     TEXT NOT NULL,
+    valid_from_us  INTEGER,
+    valid_until_us INTEGER,
+    state          TEXT NOT NULL,
+    approved_at_us INTEGER NOT NULL DEFAULT 0,
+    created_by     TEXT NOT NULL DEFAULT '',
+    created_at     INTEGER NOT NULL,
+    CHECK ((asset_id IS NULL) <> (programme_id IS NULL))
+);
+INSERT INTO entries (id, title, asset_id, at_us, tz, priority, cut_policy, state,
+                     approved_at_us, created_at)
+    SELECT id, title, asset_id, start_at_us, 'Asia/Ho_Chi_Minh', priority, 'shorten',
+           'approved', created_at, created_at
+    FROM schedule_entries;
+CREATE TABLE entry_targets_v3 (
+    entry_id INTEGER NOT NULL REFERENCES entries (id),
+    kind     TEXT NOT NULL CHECK (kind IN ('unit', 'station', 'zone')),
+    target   TEXT NOT NULL,
+    zone     TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (entry_id, kind, target, zone)
+);
+INSERT INTO entry_targets_v3 (entry_id, kind, target)
+    SELECT entry_id, 'station', station_id FROM entry_targets;
+DROP TABLE entry_targets;
+DROP TABLE schedule_entries;
+ALTER TABLE entry_targets_v3 RENAME TO entry_targets;
+CREATE TABLE timelines (
+    station_id TEXT NOT NULL REFERENCES stations (id),
+    revision   INTEGER NOT NULL,
+    timeline   BLOB NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (station_id, revision)
+);
+)sql",
+    // 4: station telemetry (issue 5). Events a station reported (each stored once), and each
+    // station's liveness (online, or offline since it missed 3 heartbeats) with the telemetry
+    // of its latest heartbeat.
+    R"sql(
+CREATE TABLE station_events (
+    station_id     TEXT NOT NULL REFERENCES stations (id),
+    event_id       TEXT NOT NULL,
+    kind           TEXT NOT NULL,
+    zone           TEXT NOT NULL DEFAULT '',
+    at_us          INTEGER NOT NULL,
+    detail         TEXT NOT NULL DEFAULT '',
+    received_at_us INTEGER NOT NULL,
+    PRIMARY KEY (station_id, event_id)
+);
+CREATE INDEX station_events_by_time ON station_events (at_us);
+CREATE TABLE station_status (
+    station_id           TEXT PRIMARY KEY REFERENCES stations (id),
+    online               INTEGER NOT NULL DEFAULT 0,
+    online_changed_at_us INTEGER NOT NULL DEFAULT 0,
+    last_heartbeat_at_us INTEGER NOT NULL DEFAULT 0,
+    clock_offset_us      INTEGER NOT NULL DEFAULT 0,
+    clock_jitter_us      INTEGER NOT NULL DEFAULT 0,
+    clock_synced         INTEGER NOT NULL DEFAULT 0,
+    status_json          TEXT NOT NULL DEFAULT '{}'
+);
+)sql",
 };
-
-// What a revision was issued for: a digest of everything an agent sees of the items.
-std::string items_digest(const std::vector<TimelineItemRecord>& items) {
-    std::string text;
-    for (const auto& item : items) {
-        text += fmt::format("{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1f{}\x1e", item.entry_id,
-                            item.asset_id, item.start_at_us, item.duration_ms,
-                            static_cast<int>(item.priority), item.asset_size, item.title);
-    }
-    return sha256_hex(std::span{reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
-}
-
-wire::PriorityClass priority_from_text(const std::string& text) {
-    const auto p = protocol::parse_priority(text);
-    return p.ok() ? *p : wire::PRIORITY_CLASS_UNSPECIFIED;
-}
 
 wire::AsRunStatus status_from_text(const std::string& text) {
     for (const auto s : {wire::COMPLETED, wire::FAILED, wire::INTERRUPTED}) {
@@ -104,13 +211,36 @@ wire::AsRunStatus status_from_text(const std::string& text) {
 
 constexpr const char* kStationColumns =
     "id, name, public_key, created_at, last_seen_at, software_version, timeline_revision, "
-    "acked_revision, outbox_depth, assets_missing, underruns";
+    "acked_revision, outbox_depth, assets_missing, underruns, unit_code, zones";
+
+constexpr char kListSeparator = ';';
+
+std::string join_list(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& item : items) {
+        if (!out.empty()) {
+            out += kListSeparator;
+        }
+        out += item;
+    }
+    return out;
+}
+
+std::vector<std::string> split_list(std::string_view text) {
+    std::vector<std::string> out;
+    while (!text.empty()) {
+        const auto end = text.find(kListSeparator);
+        out.emplace_back(text.substr(0, end));
+        text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
+    }
+    return out;
+}
 
 StationRecord read_station(const sqlite::Statement& s) {
     StationRecord r;
     r.id = s.text(0);
     r.name = s.text(1);
-    r.public_key = s.text(2);
+    r.public_key = s.is_null(2) ? std::string{} : s.text(2);
     r.created_at_us = s.int64(3);
     r.last_seen_at_us = s.optional_int64(4);
     r.software_version = s.text(5);
@@ -119,7 +249,53 @@ StationRecord read_station(const sqlite::Statement& s) {
     r.outbox_depth = static_cast<std::uint32_t>(s.int64(8));
     r.assets_missing = static_cast<std::uint32_t>(s.int64(9));
     r.underruns = static_cast<std::uint64_t>(s.int64(10));
+    r.unit_code = s.text(11);
+    r.zones = split_list(s.text(12));
     return r;
+}
+
+void bind_key(sqlite::Statement& s, int index, const std::string& public_key) {
+    if (public_key.empty()) {
+        s.bind_null(index);
+    } else {
+        s.bind(index, public_key);
+    }
+}
+
+// Protobuf with deterministic serialization, so equal timelines give equal bytes.
+std::string serialize(const wire::Timeline& timeline) {
+    std::string out;
+    {
+        google::protobuf::io::StringOutputStream stream{&out};
+        google::protobuf::io::CodedOutputStream coded{&stream};
+        coded.SetSerializationDeterministic(true);
+        timeline.SerializeToCodedStream(&coded);
+    }
+    return out;
+}
+
+// The bytes of a timeline's items alone: what tells whether a revision changed anything.
+std::string items_bytes(const wire::Timeline& timeline) {
+    wire::Timeline items;
+    *items.mutable_items() = timeline.items();
+    return serialize(items);
+}
+
+constexpr const char* kEntryColumns =
+    "id, title, asset_id, programme_id, at_us, rrule, dtstart, exdates, tz, priority, "
+    "cut_policy, valid_from_us, valid_until_us, state, approved_at_us, created_by, created_at, "
+    "(SELECT duration_ms FROM assets WHERE assets.id = entries.asset_id)";
+
+TimePoint time_or(const std::optional<std::int64_t>& us, TimePoint otherwise) {
+    return us ? from_unix_us(*us) : otherwise;
+}
+
+void bind_time_unless(sqlite::Statement& s, int index, TimePoint t, TimePoint unbounded) {
+    if (t == unbounded) {
+        s.bind_null(index);
+    } else {
+        s.bind(index, to_unix_us(t));
+    }
 }
 
 constexpr const char* kAssetColumns =
@@ -156,7 +332,20 @@ AssetRecord read_asset(const sqlite::Statement& s) {
 
 SchedulerStore::SchedulerStore(const std::string& path)
     : db_{std::make_unique<sqlite::Database>(path)} {
+    // Migration 3 rebuilds tables that others reference: foreign keys are checked after it.
+    db_->exec("PRAGMA foreign_keys = OFF");
     db_->migrate(kMigrations, "loa-scheduler");
+    db_->exec("PRAGMA foreign_keys = ON");
+    {
+        sqlite::Statement check{*db_, "PRAGMA foreign_key_check"};
+        if (check.step()) {
+            throw StoreError{fmt::format("{}: a row of table {} references a missing row",
+                                         db_->name(), check.text(0))};
+        }
+    }
+    Transaction tx{*this};
+    ensure_timelines();
+    tx.commit();
 }
 
 SchedulerStore::~SchedulerStore() = default;
@@ -176,7 +365,7 @@ Status SchedulerStore::add_station(const StationRecord& station) {
     if (find_station(station.id)) {
         return Error{fmt::format("id: station '{}' already exists", station.id)};
     }
-    {
+    if (!station.public_key.empty()) {
         sqlite::Statement s{*db_, "SELECT id FROM stations WHERE public_key = ?"};
         s.bind(1, station.public_key);
         if (s.step()) {
@@ -184,17 +373,112 @@ Status SchedulerStore::add_station(const StationRecord& station) {
                                      s.text(0))};
         }
     }
+    std::string unit = station.unit_code;
+    if (unit.empty()) {
+        unit = station.id;
+        sqlite::Statement{*db_,
+                          "INSERT OR IGNORE INTO admin_units (code, level, name, name_with_type) "
+                          "VALUES (?, 'station', ?, ?)"}
+            .bind(1, unit)
+            .bind(2, station.name)
+            .bind(3, station.name)
+            .run();
+    } else {
+        sqlite::Statement s{*db_, "SELECT 1 FROM admin_units WHERE code = ?"};
+        s.bind(1, unit);
+        if (!s.step()) {
+            return Error{fmt::format("unit: '{}' is not a known unit", unit)};
+        }
+    }
+    const std::vector<std::string> zones =
+        station.zones.empty() ? std::vector<std::string>{std::string{kMainZone}} : station.zones;
+    sqlite::Statement insert{*db_,
+                             "INSERT INTO stations (id, name, public_key, unit_code, zones, "
+                             "created_at, timeline_revision) VALUES (?, ?, ?, ?, ?, ?, 1)"};
+    insert.bind(1, station.id).bind(2, station.name);
+    bind_key(insert, 3, station.public_key);
+    insert.bind(4, unit).bind(5, join_list(zones)).bind(6, station.created_at_us).run();
+    ensure_timelines();
+    tx.commit();
+    return Status::success();
+}
+
+void SchedulerStore::put_station(const Station& station, TimePoint now) {
+    Transaction tx{*this};
     sqlite::Statement{*db_,
-                      "INSERT INTO stations (id, name, public_key, created_at, timeline_revision, "
-                      "timeline_digest) VALUES (?, ?, ?, ?, 1, ?)"}
+                      "INSERT INTO stations (id, name, unit_code, zones, created_at, "
+                      "timeline_revision) VALUES (?1, ?2, ?3, ?4, ?5, 1) ON CONFLICT (id) DO "
+                      "UPDATE SET name = ?2, unit_code = ?3, zones = ?4"}
         .bind(1, station.id)
         .bind(2, station.name)
-        .bind(3, station.public_key)
-        .bind(4, station.created_at_us)
-        .bind(5, items_digest({}))
+        .bind(3, station.unit_code)
+        .bind(4, join_list(station.zones))
+        .bind(5, to_unix_us(now))
+        .run();
+    ensure_timelines();
+    tx.commit();
+}
+
+std::vector<Station> SchedulerStore::list_planned_stations() {
+    sqlite::Statement s{*db_, "SELECT id, unit_code, name, zones FROM stations ORDER BY id"};
+    std::vector<Station> out;
+    while (s.step()) {
+        out.push_back(Station{s.text(0), s.text(1), s.text(2), split_list(s.text(3))});
+    }
+    return out;
+}
+
+Status SchedulerStore::set_station_key(const std::string& station_id,
+                                       const std::string& public_key) {
+    Transaction tx{*this};
+    if (!find_station(station_id)) {
+        return Error{fmt::format("station '{}' does not exist", station_id)};
+    }
+    sqlite::Statement s{*db_, "SELECT id FROM stations WHERE public_key = ? AND id <> ?"};
+    s.bind(1, public_key).bind(2, station_id);
+    if (s.step()) {
+        return Error{
+            fmt::format("public_key: the key is already registered to station '{}'", s.text(0))};
+    }
+    sqlite::Statement{*db_, "UPDATE stations SET public_key = ? WHERE id = ?"}
+        .bind(1, public_key)
+        .bind(2, station_id)
         .run();
     tx.commit();
     return Status::success();
+}
+
+// --- administrative units
+
+void SchedulerStore::put_units(std::span<const AdminUnit> units) {
+    Transaction tx{*this};
+    sqlite::Statement s{*db_,
+                        "INSERT INTO admin_units (code, parent_code, level, unit_type, name, "
+                        "name_with_type) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (code) DO "
+                        "UPDATE SET parent_code = ?2, level = ?3, unit_type = ?4, name = ?5, "
+                        "name_with_type = ?6"};
+    for (const auto& u : units) {
+        s.reset();
+        s.bind(1, u.code)
+            .bind(2, u.parent_code)
+            .bind(3, u.level)
+            .bind(4, u.unit_type)
+            .bind(5, u.name)
+            .bind(6, u.name_with_type)
+            .run();
+    }
+    tx.commit();
+}
+
+std::vector<AdminUnit> SchedulerStore::list_units() {
+    sqlite::Statement s{*db_,
+                        "SELECT code, parent_code, level, unit_type, name, name_with_type FROM "
+                        "admin_units ORDER BY rowid"};
+    std::vector<AdminUnit> out;
+    while (s.step()) {
+        out.push_back(AdminUnit{s.text(0), s.text(1), s.text(2), s.text(3), s.text(4), s.text(5)});
+    }
+    return out;
 }
 
 std::optional<StationRecord> SchedulerStore::find_station(const std::string& id) {
@@ -216,7 +500,7 @@ std::vector<StationRecord> SchedulerStore::list_stations() {
 }
 
 std::vector<std::pair<std::string, std::string>> SchedulerStore::station_keys() {
-    sqlite::Statement s{*db_, "SELECT public_key, id FROM stations"};
+    sqlite::Statement s{*db_, "SELECT public_key, id FROM stations WHERE public_key IS NOT NULL"};
     std::vector<std::pair<std::string, std::string>> out;
     while (s.step()) {
         out.emplace_back(s.text(0), s.text(1));
@@ -323,156 +607,404 @@ std::vector<AssetRecord> SchedulerStore::list_assets() {
     return out;
 }
 
-// --- schedule
+// --- programmes
 
-EntryRecord SchedulerStore::add_entry(const NewEntry& entry, TimePoint now, Duration horizon) {
+std::string SchedulerStore::put_programme(const Programme& programme, TimePoint now) {
     Transaction tx{*this};
-    EntryRecord r;
-    r.asset_id = entry.asset_id;
-    r.title = entry.title;
-    r.priority = entry.priority;
-    r.start_at_us = entry.start_at_us;
-    r.station_ids = entry.station_ids;
-    r.created_at_us = to_unix_us(now);
+    std::string id = programme.id;
+    if (id.empty()) {
+        sqlite::Statement s{*db_,
+                            "SELECT COALESCE(MAX(CAST(SUBSTR(id, 2) AS INTEGER)), 0) + 1 FROM "
+                            "programmes WHERE id GLOB 'p[0-9]*'"};
+        s.step();
+        id = fmt::format("p{}", s.int64(0));
+    }
     sqlite::Statement{*db_,
-                      "INSERT INTO schedule_entries (asset_id, title, priority, start_at_us, "
-                      "created_at) VALUES (?, ?, ?, ?, ?)"}
-        .bind(1, r.asset_id)
-        .bind(2, r.title)
-        .bind(3, protocol::priority_name(r.priority))
-        .bind(4, r.start_at_us)
-        .bind(5, r.created_at_us)
+                      "INSERT INTO programmes (id, title, created_at) VALUES (?1, ?2, ?3) "
+                      "ON CONFLICT (id) DO UPDATE SET title = ?2"}
+        .bind(1, id)
+        .bind(2, programme.title)
+        .bind(3, to_unix_us(now))
         .run();
-    r.id = db_->last_insert_rowid();
-    for (const auto& station : r.station_ids) {
-        sqlite::Statement{
-            *db_, "INSERT OR IGNORE INTO entry_targets (entry_id, station_id) VALUES (?, ?)"}
-            .bind(1, r.id)
-            .bind(2, station)
+    sqlite::Statement{*db_, "DELETE FROM programme_assets WHERE programme_id = ?"}
+        .bind(1, id)
+        .run();
+    sqlite::Statement insert{
+        *db_, "INSERT INTO programme_assets (programme_id, position, asset_id) VALUES (?, ?, ?)"};
+    for (std::size_t i = 0; i < programme.assets.size(); ++i) {
+        insert.reset();
+        insert.bind(1, id)
+            .bind(2, static_cast<std::int64_t>(i))
+            .bind(3, programme.assets[i].asset_id)
             .run();
     }
-    for (const auto& station : r.station_ids) {
-        bool changed = false;
-        compile_into(station, timeline_items(station, now, horizon), &changed);
-    }
     tx.commit();
-    return r;
+    return id;
 }
 
-std::vector<EntryRecord> SchedulerStore::list_entries() {
-    std::map<std::int64_t, std::vector<std::string>> targets;
+std::vector<Programme> SchedulerStore::list_programmes() {
+    std::vector<Programme> out;
     {
-        sqlite::Statement s{*db_,
-                            "SELECT entry_id, station_id FROM entry_targets ORDER BY station_id"};
+        sqlite::Statement s{*db_, "SELECT id, title FROM programmes ORDER BY id"};
         while (s.step()) {
-            targets[s.int64(0)].push_back(s.text(1));
+            out.push_back(Programme{s.text(0), s.text(1), {}});
         }
     }
     sqlite::Statement s{*db_,
-                        "SELECT id, asset_id, title, priority, start_at_us, created_at FROM "
-                        "schedule_entries ORDER BY start_at_us, id"};
-    std::vector<EntryRecord> out;
+                        "SELECT p.programme_id, p.asset_id, a.duration_ms FROM programme_assets p "
+                        "JOIN assets a ON a.id = p.asset_id ORDER BY p.programme_id, p.position"};
+    std::size_t i = 0;
     while (s.step()) {
-        EntryRecord r;
-        r.id = s.int64(0);
-        r.asset_id = s.text(1);
-        r.title = s.text(2);
-        r.priority = priority_from_text(s.text(3));
-        r.start_at_us = s.int64(4);
-        r.created_at_us = s.int64(5);
-        r.station_ids = targets[r.id];
-        out.push_back(std::move(r));
+        const std::string id = s.text(0);
+        while (i < out.size() && out[i].id < id) {
+            ++i;
+        }
+        if (i < out.size() && out[i].id == id) {
+            out[i].assets.push_back(
+                ProgrammeAsset{s.text(1), std::chrono::milliseconds{s.int64(2)}});
+        }
+    }
+    return out;
+}
+
+std::optional<Programme> SchedulerStore::find_programme(const std::string& id) {
+    for (auto& p : list_programmes()) {
+        if (p.id == id) {
+            return std::move(p);
+        }
+    }
+    return std::nullopt;
+}
+
+// --- schedule entries
+
+std::int64_t SchedulerStore::write_entry(const ScheduleEntry& e, std::optional<std::int64_t> id,
+                                         const std::string& created_by,
+                                         std::int64_t created_at_us) {
+    sqlite::Statement s{
+        *db_,
+        "INSERT INTO entries (id, title, asset_id, programme_id, at_us, rrule, dtstart, exdates, "
+        "tz, priority, cut_policy, valid_from_us, valid_until_us, state, approved_at_us, "
+        "created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (id) DO UPDATE SET title = excluded.title, asset_id = excluded.asset_id, "
+        "programme_id = excluded.programme_id, at_us = excluded.at_us, rrule = excluded.rrule, "
+        "dtstart = excluded.dtstart, exdates = excluded.exdates, tz = excluded.tz, "
+        "priority = excluded.priority, cut_policy = excluded.cut_policy, "
+        "valid_from_us = excluded.valid_from_us, valid_until_us = excluded.valid_until_us, "
+        "state = excluded.state, approved_at_us = excluded.approved_at_us"};
+    if (id) {
+        s.bind(1, *id);
+    } else {
+        s.bind_null(1);
+    }
+    s.bind(2, e.title);
+    if (const auto* asset = std::get_if<AssetContent>(&e.what)) {
+        s.bind(3, asset->asset_id).bind_null(4);
+    } else {
+        s.bind_null(3).bind(4, std::get<ProgrammeContent>(e.what).programme_id);
+    }
+    s.bind(5, to_unix_us(e.at));
+    if (e.recurrence) {
+        std::vector<std::string> exdates;
+        for (const auto& x : e.recurrence->exdates()) {
+            exdates.push_back(x.to_string());
+        }
+        s.bind(6, e.recurrence->rule())
+            .bind(7, e.recurrence->start().to_string())
+            .bind(8, join_list(exdates))
+            .bind(9, e.recurrence->zone());
+    } else {
+        s.bind(6, "").bind(7, "").bind(8, "").bind(9, kDefaultZone);
+    }
+    s.bind(10, priority_class_name(e.priority)).bind(11, cut_policy_name(e.cut_policy));
+    bind_time_unless(s, 12, e.valid_from, TimePoint::min());
+    bind_time_unless(s, 13, e.valid_until, TimePoint::max());
+    s.bind(14, entry_state_name(e.state))
+        .bind(15, to_unix_us(e.approved_at))
+        .bind(16, created_by)
+        .bind(17, created_at_us)
+        .run();
+    const std::int64_t written = id ? *id : db_->last_insert_rowid();
+    write_entry_targets(written, e.where);
+    return written;
+}
+
+void SchedulerStore::write_entry_targets(std::int64_t id, const EntryTargets& targets) {
+    sqlite::Statement{*db_, "DELETE FROM entry_targets WHERE entry_id = ?"}.bind(1, id).run();
+    sqlite::Statement s{
+        *db_,
+        "INSERT OR IGNORE INTO entry_targets (entry_id, kind, target, zone) VALUES (?, ?, ?, ?)"};
+    const auto add = [&](std::string_view kind, const std::string& target,
+                         const std::string& zone) {
+        s.reset();
+        s.bind(1, id).bind(2, kind).bind(3, target).bind(4, zone).run();
+    };
+    for (const auto& u : targets.units) {
+        add("unit", u, "");
+    }
+    for (const auto& st : targets.stations) {
+        add("station", st, "");
+    }
+    for (const auto& z : targets.zones) {
+        add("zone", z.station_id, z.zone);
+    }
+}
+
+std::int64_t SchedulerStore::insert_entry(const StoredEntry& entry) {
+    Transaction tx{*this};
+    const auto id = write_entry(entry.entry, std::nullopt, entry.created_by, entry.created_at_us);
+    tx.commit();
+    return id;
+}
+
+bool SchedulerStore::update_entry(const ScheduleEntry& entry) {
+    Transaction tx{*this};
+    sqlite::Statement s{*db_, "SELECT 1 FROM entries WHERE id = ?"};
+    s.bind(1, entry.id);
+    if (!s.step()) {
+        return false;
+    }
+    write_entry(entry, entry.id, "", 0);
+    tx.commit();
+    return true;
+}
+
+StoredEntry SchedulerStore::read_entry(const sqlite::Statement& s,
+                                       std::vector<std::string>* problems) {
+    StoredEntry r;
+    auto& e = r.entry;
+    e.id = s.int64(0);
+    e.title = s.text(1);
+    if (!s.is_null(2)) {
+        e.what =
+            AssetContent{s.text(2), std::chrono::milliseconds{s.is_null(17) ? 0 : s.int64(17)}};
+    } else {
+        e.what = ProgrammeContent{s.is_null(3) ? std::string{} : s.text(3)};
+    }
+    e.at = from_unix_us(s.int64(4));
+    if (const std::string rule = s.text(5); !rule.empty()) {
+        std::vector<LocalDateTime> exdates;
+        std::string problem;
+        for (const auto& x : split_list(s.text(7))) {
+            if (auto parsed = parse_local_date_time(x)) {
+                exdates.push_back(*parsed);
+            }
+        }
+        auto start = parse_local_date_time(s.text(6));
+        if (start) {
+            auto recurrence = Recurrence::create(rule, *start, s.text(8), std::move(exdates));
+            if (recurrence) {
+                e.recurrence = std::move(recurrence).value();
+            } else {
+                problem = recurrence.error().message;
+            }
+        } else {
+            problem = start.error().message;
+        }
+        if (!problem.empty() && problems != nullptr) {
+            problems->push_back(fmt::format("entry {}: {}", e.id, problem));
+        }
+    }
+    e.priority = parse_priority_class(s.text(9)).value_or(wire::COMMUNE);
+    e.cut_policy = parse_cut_policy(s.text(10)).value_or(CutPolicy::shorten);
+    e.valid_from = time_or(s.optional_int64(11), TimePoint::min());
+    e.valid_until = time_or(s.optional_int64(12), TimePoint::max());
+    e.state = parse_entry_state(s.text(13)).value_or(EntryState::draft);
+    e.approved_at = from_unix_us(s.int64(14));
+    r.created_by = s.text(15);
+    r.created_at_us = s.int64(16);
+    return r;
+}
+
+std::optional<StoredEntry> SchedulerStore::find_entry(std::int64_t id) {
+    for (auto& e : list_entries()) {
+        if (e.entry.id == id) {
+            return std::move(e);
+        }
+    }
+    return std::nullopt;
+}
+
+std::vector<StoredEntry> SchedulerStore::list_entries(std::vector<std::string>* problems) {
+    std::vector<StoredEntry> out;
+    std::map<std::int64_t, std::size_t> index;
+    {
+        sqlite::Statement s{*db_, fmt::format("SELECT {} FROM entries ORDER BY id", kEntryColumns)};
+        while (s.step()) {
+            index[s.int64(0)] = out.size();
+            out.push_back(read_entry(s, problems));
+        }
+    }
+    sqlite::Statement s{*db_,
+                        "SELECT entry_id, kind, target, zone FROM entry_targets ORDER BY "
+                        "entry_id, rowid"};
+    while (s.step()) {
+        const auto it = index.find(s.int64(0));
+        if (it == index.end()) {
+            continue;
+        }
+        auto& where = out[it->second].entry.where;
+        const std::string kind = s.text(1);
+        if (kind == "unit") {
+            where.units.push_back(s.text(2));
+        } else if (kind == "station") {
+            where.stations.push_back(s.text(2));
+        } else {
+            where.zones.push_back(ZoneTarget{s.text(2), s.text(3)});
+        }
     }
     return out;
 }
 
 // --- timelines
 
-std::vector<TimelineItemRecord> SchedulerStore::timeline_items(const std::string& station_id,
-                                                               TimePoint now, Duration horizon) {
-    const std::int64_t keep_from = to_unix_us(now - kTimelineKeepPast);
-    const std::int64_t until = to_unix_us(now + horizon);
-    sqlite::Statement s{
-        *db_,
-        "SELECT e.id, e.asset_id, e.title, e.priority, e.start_at_us, a.duration_ms, "
-        "a.size_bytes FROM schedule_entries e "
-        "JOIN entry_targets t ON t.entry_id = e.id "
-        "JOIN assets a ON a.id = e.asset_id "
-        "WHERE t.station_id = ? AND e.start_at_us + a.duration_ms * 1000 >= ? "
-        "AND e.start_at_us < ? ORDER BY e.start_at_us, e.id"};
-    s.bind(1, station_id).bind(2, keep_from).bind(3, until);
-    std::vector<TimelineItemRecord> out;
-    while (s.step()) {
-        TimelineItemRecord r;
-        r.entry_id = s.int64(0);
-        r.asset_id = s.text(1);
-        r.title = s.text(2);
-        r.priority = priority_from_text(s.text(3));
-        r.start_at_us = s.int64(4);
-        r.duration_ms = static_cast<std::uint32_t>(s.int64(5));
-        r.asset_size = static_cast<std::uint64_t>(s.int64(6));
-        out.push_back(std::move(r));
-    }
-    return out;
+void SchedulerStore::insert_timeline(const std::string& station_id, std::uint64_t revision,
+                                     wire::Timeline& timeline, TimePoint now) {
+    timeline.set_station_id(station_id);
+    timeline.set_revision(revision);
+    timeline.set_issued_at_us(to_unix_us(now));
+    sqlite::Statement{*db_,
+                      "INSERT INTO timelines (station_id, revision, timeline, created_at) "
+                      "VALUES (?, ?, ?, ?)"}
+        .bind(1, station_id)
+        .bind(2, revision)
+        .bind_blob(3, serialize(timeline))
+        .bind(4, to_unix_us(now))
+        .run();
+    sqlite::Statement{*db_, "UPDATE stations SET timeline_revision = ? WHERE id = ?"}
+        .bind(1, revision)
+        .bind(2, station_id)
+        .run();
+    sqlite::Statement{*db_, "DELETE FROM timelines WHERE station_id = ? AND revision <= ?"}
+        .bind(1, station_id)
+        .bind(2, static_cast<std::int64_t>(revision) -
+                     static_cast<std::int64_t>(kTimelineRevisionsKept))
+        .run();
 }
 
-std::uint64_t SchedulerStore::compile_into(const std::string& station_id,
-                                           const std::vector<TimelineItemRecord>& items,
-                                           bool* changed) {
-    sqlite::Statement s{*db_,
-                        "SELECT timeline_revision, timeline_digest FROM stations WHERE id = ?"};
-    s.bind(1, station_id);
+void SchedulerStore::ensure_timelines() {
+    struct Missing {
+        std::string id;
+        std::uint64_t revision;
+        std::int64_t created_at_us;
+    };
+    std::vector<Missing> missing;
+    {
+        sqlite::Statement s{*db_,
+                            "SELECT id, MAX(timeline_revision, 1), created_at FROM stations s "
+                            "WHERE NOT EXISTS (SELECT 1 FROM timelines t WHERE t.station_id = "
+                            "s.id)"};
+        while (s.step()) {
+            missing.push_back({s.text(0), static_cast<std::uint64_t>(s.int64(1)), s.int64(2)});
+        }
+    }
+    for (const auto& m : missing) {
+        wire::Timeline empty;
+        empty.set_horizon_end_us(m.created_at_us);
+        insert_timeline(m.id, m.revision, empty, from_unix_us(m.created_at_us));
+    }
+}
+
+namespace {
+
+std::optional<SchedulerStore::StoredTimeline> read_timeline(sqlite::Statement& s) {
     if (!s.step()) {
-        throw StoreError{fmt::format("database: station '{}' vanished", station_id)};
+        return std::nullopt;
     }
-    auto revision = static_cast<std::uint64_t>(s.int64(0));
-    const std::string digest = items_digest(items);
-    *changed = digest != s.text(1);
-    if (*changed) {
-        ++revision;
-        sqlite::Statement{
-            *db_, "UPDATE stations SET timeline_revision = ?, timeline_digest = ? WHERE id = ?"}
-            .bind(1, revision)
-            .bind(2, digest)
-            .bind(3, station_id)
-            .run();
+    return SchedulerStore::StoredTimeline{s.text(0), static_cast<std::uint64_t>(s.int64(1)),
+                                          s.blob(2), s.int64(3)};
+}
+
+}  // namespace
+
+std::optional<SchedulerStore::StoredTimeline> SchedulerStore::latest_timeline(
+    const std::string& station_id) {
+    sqlite::Statement s{*db_,
+                        "SELECT station_id, revision, timeline, created_at FROM timelines WHERE "
+                        "station_id = ? ORDER BY revision DESC LIMIT 1"};
+    s.bind(1, station_id);
+    return read_timeline(s);
+}
+
+std::optional<SchedulerStore::StoredTimeline> SchedulerStore::timeline_at(
+    const std::string& station_id, std::uint64_t revision) {
+    sqlite::Statement s{*db_,
+                        "SELECT station_id, revision, timeline, created_at FROM timelines WHERE "
+                        "station_id = ? AND revision = ?"};
+    s.bind(1, station_id).bind(2, revision);
+    return read_timeline(s);
+}
+
+std::optional<std::uint64_t> SchedulerStore::store_timeline(const std::string& station_id,
+                                                            wire::Timeline timeline,
+                                                            TimePoint now) {
+    Transaction tx{*this};
+    const auto latest = latest_timeline(station_id);
+    if (!latest) {
+        throw StoreError{fmt::format("database: station '{}' has no timeline", station_id)};
     }
+    wire::Timeline previous;
+    if (!previous.ParseFromString(latest->timeline)) {
+        throw StoreError{fmt::format("database: timeline revision {} of station '{}' is corrupt",
+                                     latest->revision, station_id)};
+    }
+    if (items_bytes(previous) == items_bytes(timeline)) {
+        return std::nullopt;
+    }
+    const auto revision = latest->revision + 1;
+    insert_timeline(station_id, revision, timeline, now);
+    tx.commit();
     return revision;
+}
+
+std::vector<TimelineItemRecord> SchedulerStore::timeline_items(const std::string& station_id,
+                                                               TimePoint now, Duration horizon) {
+    std::vector<TimelineItemRecord> out;
+    const auto latest = latest_timeline(station_id);
+    wire::Timeline t;
+    if (!latest || !t.ParseFromString(latest->timeline)) {
+        return out;
+    }
+    const std::int64_t keep_from = to_unix_us(now - kTimelineKeepPast);
+    const std::int64_t until = to_unix_us(now + horizon);
+    for (const auto& item : t.items()) {
+        const std::int64_t end =
+            item.start_at_us() + static_cast<std::int64_t>(item.duration_ms()) * 1000;
+        if (end < keep_from || item.start_at_us() >= until) {
+            continue;
+        }
+        TimelineItemRecord r;
+        r.item_id = item.item_id();
+        r.zones.assign(item.zones().begin(), item.zones().end());
+        r.asset_id = item.asset_id();
+        r.title = item.title();
+        r.priority = item.priority();
+        r.start_at_us = item.start_at_us();
+        r.duration_ms = item.duration_ms();
+        r.asset_size = item.asset_size();
+        out.push_back(std::move(r));
+    }
+    std::stable_sort(out.begin(), out.end(),
+                     [](const auto& a, const auto& b) { return a.start_at_us < b.start_at_us; });
+    return out;
 }
 
 Result<StationTimeline> SchedulerStore::compile_timeline(const std::string& station_id,
                                                          TimePoint now, Duration horizon) {
-    Transaction tx{*this};
-    if (!find_station(station_id)) {
+    const auto station = find_station(station_id);
+    if (!station) {
         return Error{fmt::format("station '{}' is not registered", station_id)};
     }
     StationTimeline t;
     t.station_id = station_id;
+    t.revision = station->timeline_revision;
     t.items = timeline_items(station_id, now, horizon);
-    t.revision = compile_into(station_id, t.items, &t.changed);
-    tx.commit();
     return t;
 }
 
-std::vector<std::string> SchedulerStore::compile_all_timelines(TimePoint now, Duration horizon) {
-    Transaction tx{*this};
-    std::vector<std::string> ids;
-    {
-        sqlite::Statement s{*db_, "SELECT id FROM stations ORDER BY id"};
-        while (s.step()) {
-            ids.push_back(s.text(0));
-        }
-    }
-    std::vector<std::string> changed_ids;
-    for (const auto& id : ids) {
-        bool changed = false;
-        compile_into(id, timeline_items(id, now, horizon), &changed);
-        if (changed) {
-            changed_ids.push_back(id);
-        }
-    }
-    tx.commit();
-    return changed_ids;
+std::vector<std::string> SchedulerStore::compile_all_timelines(TimePoint /*now*/,
+                                                               Duration /*horizon*/) {
+    return {};
 }
 
 // --- as-run
@@ -529,6 +1061,134 @@ std::size_t SchedulerStore::count_as_run() {
     sqlite::Statement s{*db_, "SELECT COUNT(*) FROM as_run"};
     s.step();
     return static_cast<std::size_t>(s.int64(0));
+}
+
+// --- station telemetry
+
+bool SchedulerStore::add_station_event(const StationEventRow& row) {
+    sqlite::Statement{
+        *db_,
+        "INSERT INTO station_events (station_id, event_id, kind, zone, at_us, detail, "
+        "received_at_us) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"}
+        .bind(1, row.station_id)
+        .bind(2, row.event_id)
+        .bind(3, row.kind)
+        .bind(4, row.zone)
+        .bind(5, row.at_us)
+        .bind(6, row.detail)
+        .bind(7, row.received_at_us)
+        .run();
+    return db_->changes() > 0;
+}
+
+std::vector<StationEventRow> SchedulerStore::list_station_events(const std::string& station_id,
+                                                                 std::int64_t from_us,
+                                                                 std::int64_t to_us,
+                                                                 std::size_t limit) {
+    sqlite::Statement st{*db_,
+                         "SELECT station_id, event_id, kind, zone, at_us, detail, received_at_us "
+                         "FROM station_events WHERE (? = '' OR station_id = ?) AND at_us >= ? "
+                         "AND at_us < ? ORDER BY at_us, station_id, rowid LIMIT ?"};
+    st.bind(1, station_id)
+        .bind(2, station_id)
+        .bind(3, from_us)
+        .bind(4, to_us)
+        .bind(5, static_cast<std::int64_t>(limit));
+    std::vector<StationEventRow> out;
+    while (st.step()) {
+        StationEventRow r;
+        r.station_id = st.text(0);
+        r.event_id = st.text(1);
+        r.kind = st.text(2);
+        r.zone = st.text(3);
+        r.at_us = st.int64(4);
+        r.detail = st.text(5);
+        r.received_at_us = st.int64(6);
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+void SchedulerStore::record_station_health(const StationHealth& health) {
+    sqlite::Statement{
+        *db_,
+        "INSERT INTO station_status (station_id, online, online_changed_at_us, "
+        "last_heartbeat_at_us, clock_offset_us, clock_jitter_us, clock_synced, status_json) "
+        "VALUES (?, 1, ?, ?, ?, ?, ?, ?) ON CONFLICT (station_id) DO UPDATE SET "
+        "last_heartbeat_at_us = excluded.last_heartbeat_at_us, "
+        "clock_offset_us = excluded.clock_offset_us, clock_jitter_us = excluded.clock_jitter_us, "
+        "clock_synced = excluded.clock_synced, status_json = excluded.status_json"}
+        .bind(1, health.station_id)
+        .bind(2, health.last_heartbeat_at_us)
+        .bind(3, health.last_heartbeat_at_us)
+        .bind(4, health.clock_offset_us)
+        .bind(5, health.clock_jitter_us)
+        .bind(6, health.clock_synced ? 1 : 0)
+        .bind(7, health.status_json)
+        .run();
+}
+
+bool SchedulerStore::set_station_online(const std::string& station_id, bool online, TimePoint at) {
+    sqlite::Statement{
+        *db_,
+        "INSERT INTO station_status (station_id, online, online_changed_at_us) "
+        "VALUES (?, ?, ?) ON CONFLICT (station_id) DO UPDATE SET "
+        "online = excluded.online, online_changed_at_us = excluded.online_changed_at_us "
+        "WHERE online != excluded.online"}
+        .bind(1, station_id)
+        .bind(2, online ? 1 : 0)
+        .bind(3, to_unix_us(at))
+        .run();
+    return db_->changes() > 0;
+}
+
+namespace {
+
+constexpr const char* kHealthColumns =
+    "station_id, online, online_changed_at_us, last_heartbeat_at_us, clock_offset_us, "
+    "clock_jitter_us, clock_synced, status_json";
+
+StationHealth read_health(const sqlite::Statement& s) {
+    StationHealth h;
+    h.station_id = s.text(0);
+    h.online = s.int64(1) != 0;
+    h.online_changed_at_us = s.int64(2);
+    h.last_heartbeat_at_us = s.int64(3);
+    h.clock_offset_us = s.int64(4);
+    h.clock_jitter_us = s.int64(5);
+    h.clock_synced = s.int64(6) != 0;
+    h.status_json = s.text(7);
+    return h;
+}
+
+}  // namespace
+
+std::optional<StationHealth> SchedulerStore::station_health(const std::string& station_id) {
+    sqlite::Statement st{
+        *db_, fmt::format("SELECT {} FROM station_status WHERE station_id = ?", kHealthColumns)};
+    st.bind(1, station_id);
+    if (!st.step()) {
+        return std::nullopt;
+    }
+    return read_health(st);
+}
+
+std::vector<StationHealth> SchedulerStore::list_station_health() {
+    sqlite::Statement st{
+        *db_, fmt::format("SELECT {} FROM station_status ORDER BY station_id", kHealthColumns)};
+    std::vector<StationHealth> out;
+    while (st.step()) {
+        out.push_back(read_health(st));
+    }
+    return out;
+}
+
+std::optional<TimePoint> SchedulerStore::offline_since(const std::string& station_id) {
+    const auto health = station_health(station_id);
+    if (!health || health->online) {
+        return std::nullopt;
+    }
+    return from_unix_us(health->online_changed_at_us);
 }
 
 }  // namespace loa::scheduler

@@ -16,13 +16,16 @@ wire::Timeline build_timeline(const StationTimeline& timeline, TimePoint now, Du
     t.set_issued_at_us(to_unix_us(now));
     for (const auto& item : timeline.items) {
         auto* w = t.add_items();
-        w->set_item_id(item_id_for_entry(item.entry_id));
+        w->set_item_id(item.item_id.empty() ? item_id_for_entry(item.entry_id) : item.item_id);
         w->set_asset_id(item.asset_id);
         w->set_start_at_us(item.start_at_us);
         w->set_duration_ms(item.duration_ms);
         w->set_priority(item.priority);
         w->set_title(item.title);
         w->set_asset_size(item.asset_size);
+        for (const auto& zone : item.zones) {
+            w->add_zones(zone);
+        }
     }
     return t;
 }

@@ -9,6 +9,9 @@
 #include "loa/agent/output_monitor.hpp"
 #include "loa/agent/playout_engine.hpp"
 #include "loa/agent/signed_timeline.hpp"
+#include "loa/agent/station_clock.hpp"
+#include "loa/agent/station_telemetry.hpp"
+#include "loa/audio/air_check_recorder.hpp"
 #include "loa/audio/audio_output.hpp"
 #include "loa/audio/format.hpp"
 #include "loa/audio/output_meter.hpp"
@@ -67,6 +70,19 @@ std::array<ClassPlayout, 6> class_playout(const config::AgentConfig& config) {
 
 namespace {
 
+audio::AirCheckOptions aircheck_options(const config::AgentConfig& config,
+                                        const std::string& zone) {
+    audio::AirCheckOptions options;
+    options.dir = config.aircheck.dir.empty() ? config.state_dir / "aircheck" : config.aircheck.dir;
+    options.zone = zone;
+    options.format = config.aircheck.format == config::AirCheckFormat::flac
+                         ? audio::AirCheckFormat::flac
+                         : audio::AirCheckFormat::opus;
+    options.bitrate_kbps = config.aircheck.bitrate_kbps;
+    options.keep_days = config.aircheck.keep_days;
+    return options;
+}
+
 OutputMonitorOptions monitor_options(const config::MonitorConfig& config) {
     OutputMonitorOptions options;
     options.dead_air_db = config.dead_air_db;
@@ -101,6 +117,10 @@ AgentService::AgentService(const config::AgentConfig& config, transport::CurveKe
     player_->set_volume(db_to_gain(zone.volume_db));
     meter_ = std::make_unique<audio::OutputMeter>(*player_);
     monitor_ = std::make_unique<OutputMonitor>(zone.name, monitor_options(config.monitor));
+    if (config.aircheck.enabled) {
+        aircheck_ = std::make_unique<audio::AirCheckRecorder>(
+            *meter_, aircheck_options(config, zone.name), clock);
+    }
 
     if (!amplifier_) {
         amplifier_ = make_amplifier(zone, clock);
@@ -125,6 +145,17 @@ AgentService::AgentService(const config::AgentConfig& config, transport::CurveKe
     link.expected_station_id = config.station_id;
     link_ = std::make_unique<LinkClient>(std::move(link), *store_, *cache_, clock);
 
+    TelemetryOptions telemetry;
+    telemetry.zone = zone.name;
+    telemetry.state_dir = config.state_dir;
+    telemetry.software_version = software_version();
+    telemetry_ = std::make_unique<StationTelemetry>(std::move(telemetry), *store_, clock,
+                                                    *amplifier_, sequencer_.get(), monitor_.get());
+    telemetry_->set_listener([this] { link_->wake(); });
+    monitor_->set_event_listener(
+        [this](const MonitorEvent& e) { telemetry_->on_monitor_event(e); });
+    link_->set_telemetry(*telemetry_);
+
     link_->set_timeline_handler([this](const wire::Timeline& t) { engine_->set_timeline(t); });
     link_->set_underrun_counter([this] { return player_->underruns(); });
     engine_->set_outbox_listener([this] { link_->wake(); });
@@ -140,21 +171,41 @@ AgentService::~AgentService() {
     stop();
 }
 
+void AgentService::share_link_context(std::shared_ptr<zmq::context_t> context) {
+    link_->set_context(std::move(context));
+}
+
+void AgentService::use_station_clock(StationClock& clock) {
+    link_->set_clock_sync(clock.estimator(), clock.local());
+}
+
+void AgentService::set_config_sha256(std::string sha256) {
+    telemetry_->set_config_sha256(std::move(sha256));
+}
+
 Status AgentService::start() {
     if (running_) {
         return {};
     }
-    if (auto st = output_->start(*meter_); !st) {
+    audio::IRenderSource& source =
+        aircheck_ ? aircheck_->source() : static_cast<audio::IRenderSource&>(*meter_);
+    if (auto st = output_->start(source); !st) {
         return Error{"audio output " + output_->describe() + ": " + st.message()};
     }
     engine_->start();
     monitor_->start(*meter_);
+    if (aircheck_) {
+        aircheck_->start();
+    }
     try {
         link_->start();
     } catch (...) {
         output_->stop();
         engine_->stop();
         monitor_->stop();
+        if (aircheck_) {
+            aircheck_->stop();
+        }
         throw;
     }
     running_ = true;
@@ -171,6 +222,9 @@ void AgentService::stop() {
     output_->stop();
     engine_->stop();
     monitor_->stop();
+    if (aircheck_) {
+        aircheck_->stop();
+    }
     spdlog::info("agent: stopped; {} as-run records wait in the outbox", store_->outbox_depth());
 }
 

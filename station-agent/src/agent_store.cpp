@@ -12,7 +12,7 @@ namespace {
 
 // Forward-only migrations: entry i brings the schema from version i to i + 1. Never edit one
 // that has shipped; append a new one.
-constexpr std::array<std::string_view, 1> kMigrations{
+constexpr std::array<std::string_view, 3> kMigrations{
     R"sql(
 CREATE TABLE timeline (
     id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -33,6 +33,18 @@ CREATE TABLE item_state (
 CREATE TABLE outbox (
     record_id TEXT PRIMARY KEY,
     record BLOB NOT NULL,
+    created_at_us INTEGER NOT NULL
+);
+)sql",
+    // 2: a timeline rebuilt from a signed delta keeps the delta as its proof.
+    R"sql(
+ALTER TABLE timeline ADD COLUMN delta BLOB NOT NULL DEFAULT x'';
+)sql",
+    // 3: station events (faults, monitor events) wait here until the scheduler acknowledges them.
+    R"sql(
+CREATE TABLE event_outbox (
+    event_id TEXT PRIMARY KEY,
+    event BLOB NOT NULL,
     created_at_us INTEGER NOT NULL
 );
 )sql",
@@ -59,7 +71,8 @@ int AgentStore::schema_version() const {
 
 std::optional<StoredTimeline> AgentStore::timeline() const {
     std::lock_guard lock{mu_};
-    sqlite::Statement st{*db_, "SELECT revision, station_id, bytes, signature FROM timeline"};
+    sqlite::Statement st{*db_,
+                         "SELECT revision, station_id, bytes, signature, delta FROM timeline"};
     if (!st.step()) {
         return std::nullopt;
     }
@@ -68,6 +81,7 @@ std::optional<StoredTimeline> AgentStore::timeline() const {
     t.station_id = st.text(1);
     t.bytes = st.blob(2);
     t.signature = st.blob(3);
+    t.delta = st.blob(4);
     return t;
 }
 
@@ -75,15 +89,16 @@ void AgentStore::save_timeline(const StoredTimeline& timeline) {
     std::lock_guard lock{mu_};
     sqlite::Statement{*db_,
                       "INSERT INTO timeline (id, revision, station_id, bytes, signature, "
-                      "stored_at_us) VALUES (1, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET "
-                      "revision = excluded.revision, station_id = excluded.station_id, "
+                      "stored_at_us, delta) VALUES (1, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO "
+                      "UPDATE SET revision = excluded.revision, station_id = excluded.station_id, "
                       "bytes = excluded.bytes, signature = excluded.signature, "
-                      "stored_at_us = excluded.stored_at_us"}
+                      "stored_at_us = excluded.stored_at_us, delta = excluded.delta"}
         .bind(1, static_cast<std::int64_t>(timeline.revision))
         .bind(2, timeline.station_id)
         .bind_blob(3, timeline.bytes)
         .bind_blob(4, timeline.signature)
         .bind(5, to_unix_us(clock_.now()))
+        .bind_blob(6, timeline.delta)
         .run();
 }
 
@@ -156,6 +171,55 @@ std::size_t AgentStore::acknowledge_as_run(const std::vector<std::string>& recor
     std::size_t removed = 0;
     sqlite::Statement st{*db_, "DELETE FROM outbox WHERE record_id = ?"};
     for (const auto& id : record_ids) {
+        st.reset();
+        st.bind(1, id).run();
+        removed += static_cast<std::size_t>(db_->changes());
+    }
+    tx.commit();
+    return removed;
+}
+
+void AgentStore::queue_event(const wire::StationEvent& event) {
+    std::lock_guard lock{mu_};
+    sqlite::Statement{*db_,
+                      "INSERT INTO event_outbox (event_id, event, created_at_us) VALUES (?, ?, ?) "
+                      "ON CONFLICT DO NOTHING"}
+        .bind(1, event.event_id())
+        .bind_blob(2, event.SerializeAsString())
+        .bind(3, to_unix_us(clock_.now()))
+        .run();
+}
+
+std::vector<wire::StationEvent> AgentStore::pending_events(std::size_t limit) const {
+    std::lock_guard lock{mu_};
+    sqlite::Statement st{*db_,
+                         "SELECT event_id, event FROM event_outbox ORDER BY created_at_us, rowid "
+                         "LIMIT ?"};
+    st.bind(1, static_cast<std::int64_t>(limit));
+    std::vector<wire::StationEvent> out;
+    while (st.step()) {
+        wire::StationEvent event;
+        if (!event.ParseFromString(st.blob(1))) {
+            throw StoreError{
+                fmt::format("{}: queued event {} is not readable", db_->name(), st.text(0))};
+        }
+        out.push_back(std::move(event));
+    }
+    return out;
+}
+
+std::size_t AgentStore::event_outbox_depth() const {
+    std::lock_guard lock{mu_};
+    sqlite::Statement st{*db_, "SELECT COUNT(*) FROM event_outbox"};
+    return st.step() ? static_cast<std::size_t>(st.int64(0)) : 0;
+}
+
+std::size_t AgentStore::acknowledge_events(const std::vector<std::string>& event_ids) {
+    std::lock_guard lock{mu_};
+    sqlite::Transaction tx{*db_};
+    std::size_t removed = 0;
+    sqlite::Statement st{*db_, "DELETE FROM event_outbox WHERE event_id = ?"};
+    for (const auto& id : event_ids) {
         st.reset();
         st.bind(1, id).run();
         removed += static_cast<std::size_t>(db_->changes());

@@ -63,6 +63,7 @@ void AmplifierSequencer::switch_on(TimePoint now, const AmplifierDemand& demand)
     }
     last_failure_.reset();
     on_since_ = now;
+    warm_until_us_.store(to_unix_us(now + timing_.lead));
     spdlog::info("amplifier {} ({}): on at {} ({})", zone_, amplifier_.describe(), format_utc(now),
                  why);
 }
@@ -78,6 +79,7 @@ void AmplifierSequencer::switch_off(TimePoint now, const char* why) {
     last_failure_.reset();
     idle_since_.reset();
     on_since_.reset();
+    warm_until_us_.store(0);
     spdlog::info("amplifier {} ({}): off at {} ({}: {:.0f} s without an item)", zone_,
                  amplifier_.describe(), format_utc(now), why, seconds(timing_.hold));
 }
@@ -92,6 +94,7 @@ void AmplifierSequencer::shutdown() {
             return;
         }
         on_since_.reset();
+        warm_until_us_.store(0);
         spdlog::info("amplifier {} ({}): off at {} (agent stopping)", zone_, amplifier_.describe(),
                      format_utc(now));
     }
@@ -108,6 +111,11 @@ std::string AmplifierSequencer::not_ready_reason() const {
         return "amplifier fault: " + state.fault;
     }
     return state.on ? std::string{} : std::string{"amplifier off"};
+}
+
+bool AmplifierSequencer::warming(TimePoint now) const {
+    const auto until = warm_until_us_.load();
+    return until != 0 && to_unix_us(now) < until;
 }
 
 }  // namespace loa::agent

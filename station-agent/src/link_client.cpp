@@ -2,9 +2,13 @@
 
 #include "loa/agent/agent_store.hpp"
 #include "loa/agent/asset_cache.hpp"
+#include "loa/agent/log_context.hpp"
 #include "loa/agent/signed_timeline.hpp"
+#include "loa/agent/station_telemetry.hpp"
+#include "loa/common/clock_offset.hpp"
 #include "loa/common/time_format.hpp"
 #include "loa/protocol/envelope.hpp"
+#include "loa/protocol/timeline_delta.hpp"
 #include "loa/transport/sockets.hpp"
 
 #include <fmt/format.h>
@@ -17,6 +21,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <deque>
 #include <map>
 #include <mutex>
 #include <set>
@@ -36,7 +41,12 @@ constexpr std::size_t kAsRunBatch = 50;
 constexpr std::size_t kMaxReportsInFlight = 4;
 constexpr std::uint64_t kMaxAssetBytes = std::uint64_t{2} << 30;
 constexpr auto kPollInterval = 100ms;
-constexpr const char* kMonitorEndpoint = "inproc://loa-link-monitor";
+constexpr std::size_t kEventBatch = 50;
+constexpr auto kTelemetryPoll = 1s;
+// Time requests whose answer is still awaited; older ones are forgotten.
+constexpr std::size_t kMaxTimeRequests = 16;
+// Each client's monitor needs its own inproc name: clients may share one ZeroMQ context.
+std::atomic<std::uint64_t> monitor_count{0};
 
 struct ChunkRequest {
     std::string asset_id;
@@ -58,7 +68,7 @@ struct LinkClient::Session {
     explicit Session(LinkClient& owner) : self{owner} {}
 
     LinkClient& self;
-    zmq::context_t ctx;
+    std::shared_ptr<zmq::context_t> ctx;
     std::optional<zmq::socket_t> socket;
     std::optional<zmq::socket_t> monitor;
     std::uint64_t seq = 0;
@@ -78,6 +88,14 @@ struct LinkClient::Session {
     std::vector<ChunkRequest> chunk_requests;
     std::map<std::string, TimePoint> reports_in_flight;  // record id -> sent at
     bool outbox_dirty = true;
+    bool events_dirty = true;
+    std::map<std::string, TimePoint> events_in_flight;  // event id -> sent at
+
+    // Clock exchanges.
+    std::deque<std::int64_t> time_requests;  // t1 of requests awaiting an answer, oldest first
+    TimePoint next_time_request{};
+    std::size_t burst_left = 0;
+    TimePoint next_telemetry_poll{};
 
     mutable std::mutex stats_mu;
     LinkStats stats;
@@ -116,6 +134,7 @@ struct LinkClient::Session {
         hello->set_software_version(self.options_.software_version);
         hello->set_timeline_revision(revision());
         hello->set_outbox_depth(static_cast<std::uint32_t>(outbox_depth()));
+        hello->set_accepts_deltas(true);
         last_hello = now;
         if (send(env)) {
             hello_due = false;
@@ -141,7 +160,124 @@ struct LinkClient::Session {
         hb->set_outbox_depth(static_cast<std::uint32_t>(outbox_depth()));
         hb->set_assets_missing(static_cast<std::uint32_t>(assets_missing()));
         hb->set_underruns(self.underruns_ ? self.underruns_() : 0);
+        if (self.telemetry_ != nullptr) {
+            self.telemetry_->fill_heartbeat(*hb);
+        }
+        if (self.estimator_ != nullptr) {
+            const auto& e = *self.estimator_;
+            hb->set_telemetry(true);
+            hb->set_clock_offset_us(
+                std::chrono::duration_cast<std::chrono::microseconds>(e.offset()).count());
+            hb->set_clock_jitter_us(
+                std::chrono::duration_cast<std::chrono::microseconds>(e.jitter()).count());
+            hb->set_clock_synced(e.synchronized() && e.consistent());
+        }
         send(env);
+    }
+
+    // --- clock exchanges ---
+
+    void send_time_request(TimePoint now) {
+        auto env = envelope();
+        const std::int64_t t1 = to_unix_us(self.local_clock_->now());
+        env.mutable_time_request()->set_t1_us(t1);
+        const bool bursting = burst_left > 0;
+        if (bursting) {
+            --burst_left;
+        }
+        const Duration every = self.options_.time_sync_interval > Duration::zero()
+                                   ? self.options_.time_sync_interval
+                                   : heartbeat;
+        next_time_request = now + (bursting ? self.options_.time_sync_burst_interval : every);
+        if (!send(env)) {
+            return;
+        }
+        time_requests.push_back(t1);
+        while (time_requests.size() > kMaxTimeRequests) {
+            time_requests.pop_front();
+        }
+        std::lock_guard lock{stats_mu};
+        ++stats.time_requests_sent;
+    }
+
+    // t4 was stamped on the local clock when the message was read off the socket.
+    void on_time_response(const wire::TimeResponse& response, TimePoint t4) {
+        if (self.estimator_ == nullptr) {
+            return;
+        }
+        const auto it = std::find(time_requests.begin(), time_requests.end(), response.t1_us());
+        if (it == time_requests.end()) {
+            spdlog::debug("link: time response for a request not sent (or answered) ignored");
+            std::lock_guard lock{stats_mu};
+            ++stats.time_exchanges_refused;
+            return;
+        }
+        time_requests.erase(it);
+        auto sample = self.estimator_->add_exchange(from_unix_us(response.t1_us()),
+                                                    from_unix_us(response.t2_us()),
+                                                    from_unix_us(response.t3_us()), t4);
+        std::lock_guard lock{stats_mu};
+        if (!sample) {
+            spdlog::debug("link: clock exchange refused: {}", sample.error().message);
+            ++stats.time_exchanges_refused;
+            return;
+        }
+        ++stats.time_exchanges;
+        spdlog::debug(
+            "link: clock exchange: offset {:+.3f} ms, delay {:.3f} ms; applied {:+.3f} ms",
+            std::chrono::duration<double, std::milli>(sample->offset).count(),
+            std::chrono::duration<double, std::milli>(sample->delay).count(),
+            std::chrono::duration<double, std::milli>(self.estimator_->offset()).count());
+    }
+
+    // --- station events ---
+
+    void send_events(TimePoint now) {
+        if (!welcomed) {
+            return;
+        }
+        std::vector<wire::StationEvent> pending;
+        try {
+            pending = self.store_.pending_events(events_in_flight.size() + kEventBatch);
+        } catch (const StoreError& e) {
+            spdlog::error("link: event outbox not readable: {}", e.what());
+            return;
+        }
+        auto env = envelope();
+        auto* report = env.mutable_station_events();
+        for (auto& event : pending) {
+            if (events_in_flight.count(event.event_id()) == 0 &&
+                report->events_size() < static_cast<int>(kEventBatch)) {
+                *report->add_events() = std::move(event);
+            }
+        }
+        if (report->events_size() == 0 || !send(env)) {
+            return;
+        }
+        for (const auto& event : report->events()) {
+            events_in_flight[event.event_id()] = now;
+        }
+        std::lock_guard lock{stats_mu};
+        stats.events_sent += static_cast<std::uint64_t>(report->events_size());
+    }
+
+    void on_event_ack(const wire::StationEventAck& ack, TimePoint now) {
+        std::vector<std::string> ids{ack.event_ids().begin(), ack.event_ids().end()};
+        std::size_t removed = 0;
+        try {
+            removed = self.store_.acknowledge_events(ids);
+        } catch (const StoreError& e) {
+            spdlog::error("link: acknowledged events not removed from the outbox: {}", e.what());
+            return;
+        }
+        for (const auto& id : ids) {
+            events_in_flight.erase(id);
+        }
+        {
+            std::lock_guard lock{stats_mu};
+            stats.events_acknowledged += removed;
+        }
+        send_events(now);
     }
 
     std::size_t assets_missing() const {
@@ -192,20 +328,46 @@ struct LinkClient::Session {
         if (!opened) {
             return refuse_timeline(opened.error().message);
         }
-        auto& t = opened.value();
-        if (station_id.empty()) {
+        accept(std::move(opened).value(), update.timeline(), update.signature(), {});
+    }
+
+    // A delta applies to the timeline held, and only to that revision: anything else is
+    // discarded, and the next Heartbeat (still the old revision) brings the whole timeline.
+    void on_timeline_delta(const wire::TimelineDeltaUpdate& update) {
+        const bool held = timeline && !station_id.empty() && timeline->station_id() == station_id;
+        if (!held) {
             return refuse_timeline(
+                "a timeline delta arrived but no timeline of this station is "
+                "held to apply it to");
+        }
+        auto opened = open_signed_delta_timeline(*timeline, update.delta(), update.signature(),
+                                                 self.options_.signing_key);
+        if (!opened) {
+            return refuse_timeline("delta discarded: " + opened.error().message);
+        }
+        std::string bytes = protocol::serialize_timeline(*opened);
+        accept(std::move(opened).value(), bytes, update.signature(), update.delta());
+    }
+
+    // Stores a verified timeline with its proof, acknowledges it and hands it to playout.
+    void accept(wire::Timeline t, const std::string& bytes, const std::string& signature,
+                const std::string& delta) {
+        if (station_id.empty()) {
+            refuse_timeline(
                 fmt::format("timeline revision {} arrived before Welcome", t.revision()));
+            return;
         }
         if (t.station_id() != station_id) {
-            return refuse_timeline(fmt::format("timeline is for station '{}', this is '{}'",
-                                               t.station_id(), station_id));
+            refuse_timeline(fmt::format("timeline is for station '{}', this is '{}'",
+                                        t.station_id(), station_id));
+            return;
         }
         const bool same_station = timeline && timeline->station_id() == station_id;
         const std::uint64_t held = same_station ? timeline->revision() : 0;
         if (t.revision() < held) {
-            return refuse_timeline(fmt::format(
-                "timeline revision {} is older than revision {} held", t.revision(), held));
+            refuse_timeline(fmt::format("timeline revision {} is older than revision {} held",
+                                        t.revision(), held));
+            return;
         }
         if (t.revision() == held) {
             spdlog::debug("link: timeline revision {} already held", held);
@@ -213,16 +375,28 @@ struct LinkClient::Session {
             return;
         }
         try {
-            self.store_.save_timeline(StoredTimeline{t.revision(), t.station_id(),
-                                                     update.timeline(), update.signature()});
+            self.store_.save_timeline(
+                StoredTimeline{t.revision(), t.station_id(), bytes, signature, delta});
         } catch (const StoreError& e) {
             spdlog::error("link: timeline revision {} not stored, not acknowledged: {}",
                           t.revision(), e.what());
             return;
         }
+        if (!delta.empty()) {
+            std::lock_guard lock{stats_mu};
+            ++stats.deltas_applied;
+        }
         send_timeline_ack(t.revision());
-        spdlog::info("link: timeline revision {} stored ({} items)", t.revision(), t.items_size());
-        adopt(t);
+        if (delta.empty()) {
+            spdlog::info("link: timeline revision {} stored ({} items)", t.revision(),
+                         t.items_size());
+        } else {
+            spdlog::info(
+                "link: timeline revision {} stored ({} items), made from revision {} "
+                "and a delta of {} bytes",
+                t.revision(), t.items_size(), held, delta.size());
+        }
+        adopt(std::move(t));
         if (self.on_timeline_) {
             self.on_timeline_(*timeline);
         }
@@ -492,11 +666,16 @@ struct LinkClient::Session {
         }
         welcomed = true;
         next_heartbeat = now + heartbeat;
+        if (self.estimator_ != nullptr) {
+            burst_left = self.options_.time_sync_burst;
+            next_time_request = now;
+        }
         send_outbox(now);
+        send_events(now);
         pump_downloads(now);
     }
 
-    void on_message(std::span<const std::uint8_t> bytes, TimePoint now) {
+    void on_message(std::span<const std::uint8_t> bytes, TimePoint now, TimePoint received) {
         auto decoded = protocol::decode(bytes);
         if (!decoded) {
             spdlog::warn("link: message from the scheduler refused: {}", decoded.error().message);
@@ -510,11 +689,17 @@ struct LinkClient::Session {
                 return on_welcome(env.welcome(), now);
             case wire::Envelope::kTimelineUpdate:
                 return on_timeline_update(env.timeline_update());
+            case wire::Envelope::kTimelineDelta:
+                return on_timeline_delta(env.timeline_delta());
             case wire::Envelope::kAssetChunk:
                 on_asset_chunk(env.asset_chunk(), now);
                 return pump_downloads(now);
             case wire::Envelope::kAsRunAck:
                 return on_as_run_ack(env.as_run_ack(), now);
+            case wire::Envelope::kTimeResponse:
+                return on_time_response(env.time_response(), received);
+            case wire::Envelope::kStationEventAck:
+                return on_event_ack(env.station_event_ack(), now);
             case wire::Envelope::kRefusal:
                 spdlog::warn("link: the scheduler refused a message: {}", env.refusal().reason());
                 return;
@@ -534,6 +719,8 @@ struct LinkClient::Session {
         hello_since_connect = false;
         chunk_requests.clear();
         reports_in_flight.clear();
+        events_in_flight.clear();
+        time_requests.clear();
         std::lock_guard lock{stats_mu};
         stats.welcomed = false;
     }
@@ -596,6 +783,9 @@ struct LinkClient::Session {
             if (!socket->recv(msg, zmq::recv_flags::dontwait)) {
                 return;
             }
+            // t4 of a clock exchange: as close to the socket as the loop gets.
+            const TimePoint received =
+                self.local_clock_ != nullptr ? self.local_clock_->now() : now;
             if (msg.more()) {
                 // One frame per message; drop the rest of a multi-part one.
                 zmq::message_t rest;
@@ -607,7 +797,7 @@ struct LinkClient::Session {
                 spdlog::warn("link: multi-part message from the scheduler dropped");
                 continue;
             }
-            on_message({msg.data<std::uint8_t>(), msg.size()}, now);
+            on_message({msg.data<std::uint8_t>(), msg.size()}, now, received);
         }
     }
 
@@ -621,8 +811,15 @@ struct LinkClient::Session {
         if (hello_due) {
             send_hello(now);
         }
+        if (self.telemetry_ != nullptr && now >= next_telemetry_poll) {
+            next_telemetry_poll = now + kTelemetryPoll;
+            self.telemetry_->poll();
+        }
         if (!welcomed) {
             return;
+        }
+        if (self.estimator_ != nullptr && now >= next_time_request) {
+            send_time_request(now);
         }
         if (now >= next_heartbeat) {
             send_heartbeat();
@@ -639,6 +836,19 @@ struct LinkClient::Session {
         }
         if (expired || outbox_dirty) {
             send_outbox(now);
+        }
+        bool events_expired = false;
+        for (auto it = events_in_flight.begin(); it != events_in_flight.end();) {
+            if (now - it->second >= silence) {
+                it = events_in_flight.erase(it);
+                events_expired = true;
+            } else {
+                ++it;
+            }
+        }
+        if (events_expired || events_dirty) {
+            events_dirty = false;
+            send_events(now);
         }
         pump_downloads(now);
     }
@@ -662,8 +872,21 @@ void LinkClient::set_timeline_handler(TimelineHandler handler) {
     on_timeline_ = std::move(handler);
 }
 
+void LinkClient::set_context(std::shared_ptr<zmq::context_t> context) {
+    shared_context_ = std::move(context);
+}
+
 void LinkClient::set_underrun_counter(UnderrunCounter counter) {
     underruns_ = std::move(counter);
+}
+
+void LinkClient::set_clock_sync(ClockOffsetEstimator& estimator, const IClock& local) {
+    estimator_ = &estimator;
+    local_clock_ = &local;
+}
+
+void LinkClient::set_telemetry(StationTelemetry& telemetry) {
+    telemetry_ = &telemetry;
 }
 
 void LinkClient::start() {
@@ -674,17 +897,19 @@ void LinkClient::start() {
     session_ = std::make_unique<Session>(*this);
     auto& s = *session_;
     s.heartbeat = options_.heartbeat_interval;
-    s.socket = transport::make_agent_socket(s.ctx, options_.agent_keys,
+    s.ctx = shared_context_ ? shared_context_ : std::make_shared<zmq::context_t>();
+    s.socket = transport::make_agent_socket(*s.ctx, options_.agent_keys,
                                             options_.scheduler_public_key, options_.endpoint);
     const int events = ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED |
                        ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
                        ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL;
-    if (zmq_socket_monitor(s.socket->handle(), kMonitorEndpoint, events) != 0) {
+    const auto monitor_endpoint = fmt::format("inproc://loa-link-monitor-{}", ++monitor_count);
+    if (zmq_socket_monitor(s.socket->handle(), monitor_endpoint.c_str(), events) != 0) {
         throw zmq::error_t{};
     }
-    s.monitor.emplace(s.ctx, zmq::socket_type::pair);
+    s.monitor.emplace(*s.ctx, zmq::socket_type::pair);
     s.monitor->set(zmq::sockopt::linger, 0);
-    s.monitor->connect(kMonitorEndpoint);
+    s.monitor->connect(monitor_endpoint);
     if (auto stored = load_stored_timeline(store_, options_.signing_key)) {
         s.adopt(std::move(*stored));
     }
@@ -693,7 +918,7 @@ void LinkClient::start() {
     s.last_hello = now;
     spdlog::info("link: connecting to {} (scheduler key {}), this agent's key {}",
                  options_.endpoint, options_.scheduler_public_key, options_.agent_keys.public_key);
-    thread_ = std::thread{[this] { run(); }};
+    thread_ = std::thread{for_this_station([this] { run(); })};
 }
 
 void LinkClient::stop() {
@@ -743,6 +968,7 @@ void LinkClient::run() {
                 std::uint64_t count = 0;
                 [[maybe_unused]] const auto n = ::read(wake_fd_, &count, sizeof count);
                 s.outbox_dirty = true;
+                s.events_dirty = true;
             }
             if ((items[0].revents & ZMQ_POLLIN) != 0) {
                 s.receive_all(now);

@@ -1,5 +1,7 @@
 #include "loa/agent/output_monitor.hpp"
 
+#include "loa/agent/log_context.hpp"
+
 #include "loa/common/time_format.hpp"
 
 #include <pthread.h>
@@ -65,8 +67,24 @@ std::vector<MonitorEvent> OutputMonitor::on_level(const audio::SecondLevel& leve
     for (const MonitorEvent& e : events) {
         spdlog::warn("monitor: zone {}: {} at {}: {}", zone_, event_kind_name(e.kind),
                      format_utc(e.at), e.detail);
+        if (listener_) {
+            listener_(e);
+        }
+    }
+    {
+        std::lock_guard lock{level_mutex_};
+        last_level_ = level;
     }
     return events;
+}
+
+void OutputMonitor::set_event_listener(EventListener listener) {
+    listener_ = std::move(listener);
+}
+
+std::optional<audio::SecondLevel> OutputMonitor::last_level() const {
+    std::lock_guard lock{level_mutex_};
+    return last_level_;
 }
 
 void OutputMonitor::start(audio::OutputMeter& meter) {
@@ -77,7 +95,7 @@ void OutputMonitor::start(audio::OutputMeter& meter) {
         std::lock_guard lock{mutex_};
         stopping_ = false;
     }
-    thread_ = std::thread{[this, &meter] { run(meter); }};
+    thread_ = std::thread{for_this_station([this, &meter] { run(meter); })};
 }
 
 void OutputMonitor::stop() {

@@ -3,6 +3,7 @@
 #include "loa/agent/agent_store.hpp"
 #include "loa/agent/amplifier_sequencer.hpp"
 #include "loa/agent/asset_cache.hpp"
+#include "loa/agent/log_context.hpp"
 #include "loa/audio/format.hpp"
 #include "loa/audio/frame_time.hpp"
 #include "loa/audio/player.hpp"
@@ -24,6 +25,9 @@ namespace {
 constexpr std::size_t kReadFrames = 4800;
 // Labels of preempting items kept for as-run reasons.
 constexpr std::size_t kMaxLabels = 256;
+// An asset longer than its item by no more than this plays whole: duration_ms is the asset's
+// length rounded to the millisecond.
+constexpr std::size_t kCutTolerance = audio::kSampleRate / 1000;
 
 // The class an item plays as: an unspecified or unknown class plays as COMMUNE.
 wire::PriorityClass effective_class(const wire::TimelineItem& item) {
@@ -81,7 +85,12 @@ struct PlayoutEngine::Run {
     std::size_t slot = 0;
     std::unique_ptr<IFrameSource> source;
     bool end_of_stream = false;
-    std::vector<float> leftover;    // decoded frames the ring had no room for yet
+    std::vector<float> leftover;      // decoded frames not yet written to the ring
+    std::size_t content_limit = 0;    // frames of the asset the item plays (duration_ms); 0: all
+    std::size_t content_read = 0;     // frames decoded so far
+    std::size_t content_written = 0;  // frames of the asset written to the ring
+    bool source_ended = false;        // the asset's last frame was decoded
+    bool cut = false;  // the asset runs past the item's end: it stops there with a fade-out
     std::size_t before_frames = 0;  // length of the before-chime
     std::size_t head_pos = 0;       // frames of the before-chime written
     bool content_ended = false;     // the asset's last frame is written and marked
@@ -135,7 +144,7 @@ void PlayoutEngine::start() {
         stop_ = false;
     }
     started_at_ = clock_.now();
-    thread_ = std::thread{[this] { run(); }};
+    thread_ = std::thread{for_this_station([this] { run(); })};
 }
 
 void PlayoutEngine::stop() {
@@ -191,12 +200,19 @@ void PlayoutEngine::run() {
     }
 }
 
+bool PlayoutEngine::for_this_zone(const wire::TimelineItem& item) const {
+    return item.zones().empty() || std::find(item.zones().begin(), item.zones().end(),
+                                             amplifier_.zone()) != item.zones().end();
+}
+
 void PlayoutEngine::apply_timeline(const wire::Timeline& timeline) {
-    // Items no longer in the timeline: drop them, or cancel them when already cued.
+    // Items no longer in the timeline (or no longer for this zone): drop them, or cancel them
+    // when already cued.
     for (auto it = runs_.begin(); it != runs_.end();) {
         auto& r = *it->second;
-        const bool kept = std::any_of(timeline.items().begin(), timeline.items().end(),
-                                      [&](const auto& item) { return r.same_item(item); });
+        const bool kept =
+            std::any_of(timeline.items().begin(), timeline.items().end(),
+                        [&](const auto& item) { return r.same_item(item) && for_this_zone(item); });
         if (kept || r.cancelled) {
             ++it;
             continue;
@@ -217,7 +233,11 @@ void PlayoutEngine::apply_timeline(const wire::Timeline& timeline) {
         }
     }
     // New items; those still there keep their state and take the new revision if not cued.
+    // Items for other zones of the station are not this engine's: never played, never reported.
     for (const auto& item : timeline.items()) {
+        if (!for_this_zone(item)) {
+            continue;
+        }
         auto found = std::find_if(runs_.begin(), runs_.end(), [&](const auto& entry) {
             return !entry.second->cancelled && entry.second->same_item(item);
         });
@@ -354,6 +374,7 @@ void PlayoutEngine::cue(Run& r, TimePoint now) {
     }
     r.slot = *slot;
     r.source = std::move(source).value();
+    r.content_limit = static_cast<std::size_t>(r.item.duration_ms()) * audio::kSampleRate / 1000;
     r.state = Run::State::cued;
     labels_[r.tag] = {class_name(cls) + " " + r.item.item_id(), r.item.item_id()};
     while (labels_.size() > kMaxLabels) {
@@ -387,35 +408,8 @@ void PlayoutEngine::top_up(Run& r) {
             return;
         }
     }
-    if (!r.content_ended) {
-        std::size_t room = player_.writable(r.slot);
-        if (!r.leftover.empty()) {
-            const auto taken = player_.write(r.slot, r.leftover);
-            r.leftover.erase(r.leftover.begin(), r.leftover.begin() + static_cast<long>(taken));
-            room -= std::min(room, taken);
-            if (!r.leftover.empty()) {
-                return;
-            }
-        }
-        for (;;) {
-            if (room == 0) {
-                return;
-            }
-            const auto n =
-                r.source->read(std::span<float>{buffer_.data(), std::min(room, buffer_.size())});
-            if (n == 0) {
-                player_.mark_content_end(r.slot);
-                r.content_ended = true;
-                break;
-            }
-            const auto taken = player_.write(r.slot, std::span<const float>{buffer_.data(), n});
-            if (taken < n) {
-                r.leftover.assign(buffer_.begin() + static_cast<long>(taken),
-                                  buffer_.begin() + static_cast<long>(n));
-                return;
-            }
-            room -= n;
-        }
+    if (!r.content_ended && !write_content(r)) {
+        return;
     }
     if (r.tail_pos < cls.chime_after.size()) {
         r.tail_pos +=
@@ -426,6 +420,62 @@ void PlayoutEngine::top_up(Run& r) {
     }
     player_.end_of_stream(r.slot);
     r.end_of_stream = true;
+}
+
+bool PlayoutEngine::write_content(Run& r) {
+    const std::size_t fade = std::min(player_.options().fade_frames, r.content_limit);
+    for (;;) {
+        std::size_t may = r.leftover.size();
+        if (r.content_limit > 0 && !r.cut && !r.source_ended) {
+            // Until it is known whether the asset runs past the item's end, the frames that a
+            // fade-out would touch are held back.
+            const std::size_t safe = r.content_limit - fade;
+            may = std::min(may, safe > r.content_written ? safe - r.content_written : 0);
+        }
+        if (may > 0) {
+            const auto taken =
+                player_.write(r.slot, std::span<const float>{r.leftover.data(), may});
+            r.leftover.erase(r.leftover.begin(), r.leftover.begin() + static_cast<long>(taken));
+            r.content_written += taken;
+            if (taken < may) {
+                return false;  // the ring is full
+            }
+        }
+        if ((r.source_ended || r.cut) && r.leftover.empty()) {
+            player_.mark_content_end(r.slot);
+            r.content_ended = true;
+            return true;
+        }
+        const std::size_t room = player_.writable(r.slot);
+        if (room == 0) {
+            return false;
+        }
+        const auto n =
+            r.source->read(std::span<float>{buffer_.data(), std::min(room, buffer_.size())});
+        if (n == 0) {
+            r.source_ended = true;
+            continue;
+        }
+        r.leftover.insert(r.leftover.end(), buffer_.begin(),
+                          buffer_.begin() + static_cast<long>(n));
+        r.content_read += n;
+        if (r.content_limit > 0 && r.content_read > r.content_limit + kCutTolerance) {
+            // Shortened by the scheduler: the item ends at start + duration_ms, its last frames
+            // ramping down as the player's own cuts do.
+            r.cut = true;
+            const std::size_t keep = r.content_limit - r.content_written;
+            r.leftover.resize(keep);
+            for (std::size_t i = 0; i < keep; ++i) {
+                const std::size_t pos = r.content_written + i;
+                if (pos + fade >= r.content_limit) {
+                    r.leftover[i] *=
+                        static_cast<float>(r.content_limit - pos) / static_cast<float>(fade);
+                }
+            }
+            spdlog::debug("playout: item {} ends after {} ms of its asset (fade {} frames)",
+                          r.item.item_id(), r.item.duration_ms(), fade);
+        }
+    }
 }
 
 void PlayoutEngine::collect_finished() {

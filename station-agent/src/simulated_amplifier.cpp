@@ -36,6 +36,40 @@ AmplifierState SimulatedAmplifier::state() const {
     return {on_, !fault.empty(), std::move(fault)};
 }
 
+AmplifierStatus SimulatedAmplifier::status() const {
+    std::lock_guard lock{mu_};
+    auto fault = fault_locked();
+    AmplifierStatus st;
+    st.state = {on_, !fault.empty(), std::move(fault)};
+    if (mains_ok_ || battery_percent_) {
+        st.mains_ok = mains_ok_.value_or(true);
+        st.battery_percent = battery_percent_.value_or(100.0);
+    }
+    st.temperature_c = temperature_c_;
+    st.speaker_line_fault = speaker_line_fault_;
+    return st;
+}
+
+void SimulatedAmplifier::set_mains(bool ok) {
+    std::lock_guard lock{mu_};
+    mains_ok_ = ok;
+}
+
+void SimulatedAmplifier::set_battery_percent(double percent) {
+    std::lock_guard lock{mu_};
+    battery_percent_ = percent;
+}
+
+void SimulatedAmplifier::set_temperature_c(double celsius) {
+    std::lock_guard lock{mu_};
+    temperature_c_ = celsius;
+}
+
+void SimulatedAmplifier::set_speaker_line_fault(std::string what) {
+    std::lock_guard lock{mu_};
+    speaker_line_fault_ = std::move(what);
+}
+
 std::string SimulatedAmplifier::describe() const {
     return "simulated";
 }

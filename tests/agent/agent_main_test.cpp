@@ -211,3 +211,101 @@ TEST(AgentMain, LinksToTheSchedulerWritesTheReadyFileAndStopsOnSigterm) {
     EXPECT_NE(err.find("SIGTERM received"), std::string::npos) << err;
     EXPECT_TRUE(std::filesystem::exists(dir / "state" / "agent.db"));
 }
+
+namespace {
+
+// An agent config as `loa station add --agent-config` writes it (the parts the fleet reads).
+void write_agent_config(const std::filesystem::path& file, const std::string& station,
+                        const std::filesystem::path& state, const TestScheduler& scheduler,
+                        const std::string& signing_key, const std::string& secret_key) {
+    std::ofstream out{file};
+    out << "[store]\nstate_dir = \"" << state.string() << "\"\n"
+        << "[station]\nid = \"" << station << "\"\n"
+        << "[scheduler]\nendpoint = \"" << scheduler.endpoint() << "\"\npublic_key = \""
+        << scheduler.keys().public_key << "\"\nsigning_key = \"" << signing_key << "\"\n"
+        << "[keys]\nsecret_key = \"" << secret_key << "\"\n";
+}
+
+}  // namespace
+
+TEST(AgentFleet, RunsAnAgentPerConfigEachWithItsOwnKeyStoreAndSinkAndStopsOnSigterm) {
+    TempDir dir;
+    const auto signer = protocol::SigningKeyPair::generate();
+    const auto key_a = transport::CurveKeyPair::generate();
+    const auto key_b = transport::CurveKeyPair::generate();
+    // Each scheduler admits one key: a Hello on each proves each agent used its own.
+    TestScheduler scheduler_a{key_a.public_key, "30280"};
+    TestScheduler scheduler_b{key_b.public_key, "30281"};
+    const auto fleet = dir / "fleet";
+    std::filesystem::create_directories(fleet);
+    // Both keep the default-like shared state dir: the fleet gives each a subdirectory.
+    write_agent_config(fleet / "30280.toml", "30280", dir / "state", scheduler_a, signer.public_key,
+                       key_a.secret_key);
+    write_agent_config(fleet / "30281.toml", "30281", dir / "state", scheduler_b, signer.public_key,
+                       key_b.secret_key);
+    std::ofstream{fleet / "README"} << "not a config\n";
+    const auto ready = dir / "ready.json";
+    AgentProcess agents{dir, {"--fleet", fleet.string(), "--ready-file", ready.string()}};
+
+    const auto hello_a = scheduler_a.expect(wire::Envelope::kHello);
+    const auto hello_b = scheduler_b.expect(wire::Envelope::kHello);
+    ASSERT_TRUE(hello_a && hello_b) << agents.err();
+    ASSERT_TRUE(wait_for_file(ready, 5s)) << agents.err();
+    const auto json = nlohmann::json::parse(slurp(ready));
+    ASSERT_EQ(json.at("count"), 2);
+    EXPECT_EQ(json.at("agents").at(0).at("station_id"), "30280");
+    EXPECT_EQ(json.at("agents").at(0).at("public_key"), key_a.public_key);
+    EXPECT_EQ(json.at("agents").at(1).at("public_key"), key_b.public_key);
+    EXPECT_NE(json.at("agents").at(1).at("output").get<std::string>().find(
+                  (dir / "state" / "30281" / "output.wav").string()),
+              std::string::npos);
+    // Both welcomed: the fleet says so once.
+    scheduler_a.welcome(to_unix_us(SystemClock::instance().now()));
+    scheduler_b.welcome(to_unix_us(SystemClock::instance().now()));
+    const auto deadline = std::chrono::steady_clock::now() + 5s;
+    while (agents.err().find("all 2 agents welcomed") == std::string::npos &&
+           std::chrono::steady_clock::now() < deadline) {
+        ASSERT_FALSE(agents.wait(50ms).has_value()) << agents.err();
+    }
+
+    agents.signal(SIGTERM);
+    EXPECT_EQ(agents.wait(5s), 0) << agents.err();
+    const auto err = agents.err();
+    EXPECT_NE(err.find("all 2 agents welcomed"), std::string::npos) << err;
+    // Each agent's lines name its station.
+    EXPECT_NE(err.find("[30280] link: welcomed as station 30280"), std::string::npos) << err;
+    EXPECT_NE(err.find("[30281] link: welcomed as station 30281"), std::string::npos) << err;
+    EXPECT_TRUE(std::filesystem::exists(dir / "state" / "30280" / "agent.db"));
+    EXPECT_TRUE(std::filesystem::exists(dir / "state" / "30281" / "agent.db"));
+    EXPECT_TRUE(std::filesystem::exists(dir / "state" / "30280" / "output.wav.json"));
+}
+
+TEST(AgentFleet, BadConfigsAreNamedAndNothingStarts) {
+    TempDir dir;
+    const auto fleet = dir / "fleet";
+    std::filesystem::create_directories(fleet);
+    AgentProcess empty{dir, {"--fleet", fleet.string()}};
+    EXPECT_EQ(empty.wait(), 2);
+    EXPECT_NE(empty.err().find("no agent config"), std::string::npos) << empty.err();
+
+    const auto signer = protocol::SigningKeyPair::generate();
+    const auto key = transport::CurveKeyPair::generate();
+    TestScheduler scheduler{key.public_key};
+    write_agent_config(fleet / "a.toml", "30280", dir / "a", scheduler, signer.public_key,
+                       key.secret_key);
+    write_agent_config(fleet / "b.toml", "30281", dir / "b", scheduler, signer.public_key,
+                       key.secret_key);
+    std::ofstream{fleet / "c.toml"} << "[store]\nstate_dir = \"x\"\ncolour = \"blue\"\n";
+    AgentProcess bad{dir, {"--fleet", fleet.string()}};
+    EXPECT_EQ(bad.wait(), 2);
+    const auto err = bad.err();
+    EXPECT_NE(err.find("c.toml"), std::string::npos) << err;
+    EXPECT_NE(err.find("colour"), std::string::npos) << err;
+    EXPECT_NE(err.find("b.toml: [keys] secret_key is the same as in"), std::string::npos) << err;
+    EXPECT_FALSE(std::filesystem::exists(dir / "a" / "agent.db"));
+    EXPECT_FALSE(scheduler.receive(100ms).has_value());
+
+    AgentProcess mixed{dir, {"--fleet", fleet.string(), "--config", "x.toml"}};
+    EXPECT_EQ(mixed.wait(), 2);
+    EXPECT_NE(mixed.err().find("--config cannot be combined"), std::string::npos) << mixed.err();
+}

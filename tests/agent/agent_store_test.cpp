@@ -52,8 +52,8 @@ TEST(AgentStore, TimelineSurvivesReopenByteForByte) {
     signature[5] = '\x80';
     {
         AgentStore store{dir / "agent.db", clock};
-        store.save_timeline({3, "30280", bytes, signature});
-        store.save_timeline({4, "30280", bytes + "x", signature});
+        store.save_timeline({3, "30280", bytes, signature, {}});
+        store.save_timeline({4, "30280", bytes + "x", signature, {}});
     }
     AgentStore store{dir / "agent.db", clock};
     const auto t = store.timeline();
@@ -63,6 +63,41 @@ TEST(AgentStore, TimelineSurvivesReopenByteForByte) {
     EXPECT_EQ(t->bytes, bytes + "x");
     EXPECT_EQ(t->signature, signature);
     EXPECT_EQ(store.timeline_revision(), 4U);
+    EXPECT_EQ(t->delta, "");
+
+    // A timeline rebuilt from a delta keeps the delta as its proof; a later whole one drops it.
+    const std::string delta{"\x10\x04\x18\x05\x00delta", 10};
+    store.save_timeline({5, "30280", bytes, signature, delta});
+    EXPECT_EQ(store.timeline()->delta, delta);
+    store.save_timeline({6, "30280", bytes, signature, {}});
+    EXPECT_EQ(store.timeline()->delta, "");
+}
+
+TEST(AgentStore, ATimelineStoredBySchemaOneIsStillReadable) {
+    TempDir dir;
+    FakeClock clock{kT0};
+    {
+        sqlite::Database db{dir / "agent.db", "FULL"};
+        db.exec(
+            "CREATE TABLE schema_version (version INTEGER NOT NULL);"
+            "INSERT INTO schema_version (version) VALUES (1);"
+            "CREATE TABLE timeline (id INTEGER PRIMARY KEY CHECK (id = 1), revision INTEGER "
+            "NOT NULL, station_id TEXT NOT NULL, bytes BLOB NOT NULL, signature BLOB NOT "
+            "NULL, stored_at_us INTEGER NOT NULL);"
+            "CREATE TABLE item_state (item_id TEXT NOT NULL, start_at_us INTEGER NOT NULL, "
+            "state TEXT NOT NULL, record_id TEXT NOT NULL, updated_at_us INTEGER NOT NULL, "
+            "PRIMARY KEY (item_id, start_at_us));"
+            "CREATE TABLE outbox (record_id TEXT PRIMARY KEY, record BLOB NOT NULL, "
+            "created_at_us INTEGER NOT NULL);"
+            "INSERT INTO timeline VALUES (1, 8, '30280', x'0801', x'00ff', 5);");
+    }
+    AgentStore store{dir / "agent.db", clock};
+    EXPECT_EQ(store.schema_version(), AgentStore::latest_schema_version());
+    const auto t = store.timeline();
+    ASSERT_TRUE(t.has_value());
+    EXPECT_EQ(t->revision, 8U);
+    EXPECT_EQ(t->bytes, std::string("\x08\x01", 2));
+    EXPECT_EQ(t->delta, "");
 }
 
 TEST(AgentStore, OutboxSurvivesReopenAndKeepsOrderUntilAcknowledged) {

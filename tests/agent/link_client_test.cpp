@@ -2,8 +2,10 @@
 
 #include "loa/agent/agent_store.hpp"
 #include "loa/agent/asset_cache.hpp"
+#include "loa/agent/signed_timeline.hpp"
 #include "loa/common/digest.hpp"
 #include "loa/protocol/signing.hpp"
+#include "loa/protocol/timeline_delta.hpp"
 #include "temp_dir.hpp"
 #include "test_scheduler.hpp"
 
@@ -83,6 +85,14 @@ struct LinkFixture {
         const auto bytes = t.SerializeAsString();
         env.mutable_timeline_update()->set_timeline(bytes);
         env.mutable_timeline_update()->set_signature(protocol::sign(bytes, key ? *key : signer));
+        return env;
+    }
+
+    wire::Envelope delta(const wire::Timeline& base, const wire::Timeline& target) const {
+        auto d = protocol::make_delta(base, target);
+        EXPECT_TRUE(d) << (d ? "" : d.error().message);
+        wire::Envelope env;
+        *env.mutable_timeline_delta() = protocol::sign_delta(*d, signer);
         return env;
     }
 
@@ -291,6 +301,144 @@ TEST(LinkClient, GoodTimelineIsStoredAckedAndHandedOver) {
     const auto hello = f.scheduler.expect(Body::kHello);
     ASSERT_TRUE(hello.has_value());
     EXPECT_EQ(hello->hello().timeline_revision(), 7U);
+}
+
+TEST(LinkClient, HelloSaysTheAgentAcceptsDeltas) {
+    LinkFixture f;
+    f.start();
+    const auto hello = f.scheduler.expect(Body::kHello);
+    ASSERT_TRUE(hello.has_value());
+    EXPECT_TRUE(hello->hello().accepts_deltas());
+}
+
+TEST(LinkClient, SignedDeltaOnTheHeldRevisionIsAppliedStoredWithItsProofAndAcked) {
+    LinkFixture f;
+    f.start();
+    f.join();
+    const auto a1 = sha256_hex(pattern_bytes(10, 1));
+    const auto a2 = sha256_hex(pattern_bytes(10, 2));
+    const auto base = timeline(
+        7, {item("e1", a1, to_unix_us(kT0 + 60s), 10), item("e2", a1, to_unix_us(kT0 + 120s), 10)});
+    f.scheduler.send(f.update(base));
+    ASSERT_TRUE(f.scheduler.expect(Body::kTimelineAck).has_value());
+
+    // e1 goes, e2 is shortened, e3 is new.
+    auto target = timeline(
+        9, {item("e2", a1, to_unix_us(kT0 + 120s), 10), item("e3", a2, to_unix_us(kT0 + 90s), 10)});
+    target.mutable_items(0)->set_duration_ms(400);
+    const auto env = f.delta(base, target);
+    f.scheduler.send(env);
+    const auto ack = f.scheduler.expect(Body::kTimelineAck);
+    ASSERT_TRUE(ack.has_value());
+    EXPECT_EQ(ack->timeline_ack().revision(), 9U);
+    ASSERT_TRUE(f.wait_handed_over(9));
+    EXPECT_EQ(f.link->stats().deltas_applied, 1U);
+
+    // Stored: the rebuilt timeline, with the signed delta as its proof, verifiable again.
+    const auto stored = f.store.timeline();
+    ASSERT_TRUE(stored.has_value());
+    EXPECT_EQ(stored->revision, 9U);
+    EXPECT_EQ(stored->delta, env.timeline_delta().delta());
+    EXPECT_EQ(stored->signature, env.timeline_delta().signature());
+    auto reopened = open_stored_timeline(*stored, f.signer.public_key);
+    ASSERT_TRUE(reopened) << reopened.error().message;
+    ASSERT_EQ(reopened->items_size(), 2);
+    EXPECT_EQ(reopened->items(0).item_id(), "e3");  // ordered by start
+    EXPECT_EQ(reopened->items(1).duration_ms(), 400U);
+
+    // A stored timeline whose bytes were altered no longer loads.
+    auto altered = *stored;
+    wire::Timeline t;
+    ASSERT_TRUE(t.ParseFromString(altered.bytes));
+    t.mutable_items(0)->set_asset_id(std::string(64, 'f'));
+    altered.bytes = t.SerializeAsString();
+    EXPECT_FALSE(open_stored_timeline(altered, f.signer.public_key));
+
+    // After a restart the agent loads it again and says it holds 9.
+    f.link->stop();
+    f.link.reset();
+    f.start();
+    const auto hello = f.scheduler.expect(Body::kHello);
+    ASSERT_TRUE(hello.has_value());
+    EXPECT_EQ(hello->hello().timeline_revision(), 9U);
+}
+
+TEST(LinkClient, ADeltaThatDoesNotFitIsDiscardedAndTheNextHeartbeatStillSaysTheOldRevision) {
+    LinkFixture f;
+    f.start();
+    f.join();
+    const auto a1 = sha256_hex(pattern_bytes(10, 1));
+    const auto base = timeline(7, {item("e1", a1, to_unix_us(kT0 + 60s), 10)});
+    f.scheduler.send(f.update(base));
+    ASSERT_TRUE(f.scheduler.expect(Body::kTimelineAck).has_value());
+    const auto stored_before = f.store.timeline();
+
+    auto target = timeline(9, {item("e1", a1, to_unix_us(kT0 + 60s), 10)});
+    target.mutable_items(0)->set_title("changed");
+
+    // A delta made on another base revision.
+    auto other = base;
+    other.set_revision(6);
+    f.scheduler.send(f.delta(other, target));
+    auto refusal = f.scheduler.expect(Body::kRefusal);
+    ASSERT_TRUE(refusal.has_value());
+    EXPECT_NE(refusal->refusal().reason().find("delta discarded: delta applies to revision 6"),
+              std::string::npos)
+        << refusal->refusal().reason();
+
+    // Same base revision number, but the scheduler's base differs from what the agent holds:
+    // the digest over the result does not match.
+    // (It held e9 too, unchanged in the target, so the delta does not carry it.)
+    auto drifted = base;
+    *drifted.add_items() = item("e9", a1, to_unix_us(kT0 + 200s), 10);
+    auto drifted_target = target;
+    *drifted_target.add_items() = item("e9", a1, to_unix_us(kT0 + 200s), 10);
+    f.scheduler.send(f.delta(drifted, drifted_target));
+    refusal = f.scheduler.expect(Body::kRefusal);
+    ASSERT_TRUE(refusal.has_value());
+    EXPECT_NE(refusal->refusal().reason().find("does not match the digest"), std::string::npos)
+        << refusal->refusal().reason();
+
+    // A delta signed with another key.
+    const auto other_key = protocol::SigningKeyPair::generate();
+    auto forged = f.delta(base, target);
+    *forged.mutable_timeline_delta() =
+        protocol::sign_delta(*protocol::make_delta(base, target), other_key);
+    f.scheduler.send(forged);
+    refusal = f.scheduler.expect(Body::kRefusal);
+    ASSERT_TRUE(refusal.has_value());
+    EXPECT_NE(refusal->refusal().reason().find("signature"), std::string::npos);
+
+    // Nothing changed: same stored timeline, and the heartbeat still says 7.
+    const auto hb = f.sync();
+    EXPECT_EQ(hb.timeline_revision(), 7U);
+    const auto stored = f.store.timeline();
+    ASSERT_TRUE(stored.has_value());
+    EXPECT_EQ(stored->bytes, stored_before->bytes);
+    EXPECT_EQ(f.link->stats().deltas_applied, 0U);
+    {
+        std::lock_guard lock{f.mu};
+        EXPECT_EQ(f.handed_over, std::vector<std::uint64_t>{7});
+    }
+    // The whole timeline then arrives and is taken.
+    f.scheduler.send(f.update(target));
+    const auto ack = f.scheduler.expect(Body::kTimelineAck);
+    ASSERT_TRUE(ack.has_value());
+    EXPECT_EQ(ack->timeline_ack().revision(), 9U);
+}
+
+TEST(LinkClient, ADeltaWithoutATimelineHeldIsRefused) {
+    LinkFixture f;
+    f.start();
+    f.join();
+    const auto a1 = sha256_hex(pattern_bytes(10, 1));
+    const auto base = timeline(1);
+    const auto target = timeline(2, {item("e1", a1, to_unix_us(kT0 + 60s), 10)});
+    f.scheduler.send(f.delta(base, target));
+    const auto refusal = f.scheduler.expect(Body::kRefusal);
+    ASSERT_TRUE(refusal.has_value());
+    EXPECT_NE(refusal->refusal().reason().find("no timeline"), std::string::npos);
+    EXPECT_FALSE(f.store.timeline().has_value());
 }
 
 TEST(LinkClient, DownloadsWithFourCreditsAndResumesAfterTheLinkDrops) {

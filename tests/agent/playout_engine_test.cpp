@@ -437,8 +437,9 @@ namespace {
 
 wire::TimelineItem item_of(const std::string& id, const std::string& asset, TimePoint start,
                            wire::PriorityClass priority,
-                           wire::PreemptPolicy policy = wire::PREEMPT_POLICY_UNSPECIFIED) {
-    auto it = item(id, asset, start);
+                           wire::PreemptPolicy policy = wire::PREEMPT_POLICY_UNSPECIFIED,
+                           std::uint32_t duration_ms = 2000) {
+    auto it = item(id, asset, start, duration_ms);
     it.set_priority(priority);
     it.set_preempt_policy(policy);
     return it;
@@ -697,7 +698,7 @@ TEST(PlayoutAmplifier, FaultWhilePlayingStopsTheItem) {
     const auto start = kT0 + 2s;
     auto engine = f.make_engine();
     engine->start();
-    engine->set_timeline(timeline(1, {item("a1", asset, start)}));
+    engine->set_timeline(timeline(1, {item("a1", asset, start, 2000)}));
     ASSERT_TRUE(f.events.wait(PlayoutEvent::Kind::cued, "a1").has_value());
     f.render_until(start + 500ms);
     f.amplifier.inject_fault("overcurrent");
@@ -710,4 +711,107 @@ TEST(PlayoutAmplifier, FaultWhilePlayingStopsTheItem) {
     EXPECT_EQ(r->record.started_at_us(), to_unix_us(start));
     EXPECT_EQ(r->record.ended_at_us(), to_unix_us(start + 510ms));  // faded out in 10 ms
     EXPECT_EQ(first_nonzero(f.heard, frame_of(f, start + 510ms)), f.heard.size());
+}
+
+TEST(PlayoutDuration, AShortenedItemStopsAtItsDurationWithTheShortFade) {
+    Fixture f;
+    const auto asset = f.add_asset(0.25F, 96000);  // 2 s of audio
+    const auto start = kT0 + 2s;
+    auto engine = f.make_engine();
+    engine->start();
+    // The compiler cut it to 1.2 s (a higher item starts then elsewhere in the plan).
+    engine->set_timeline(timeline(1, {item("s1", asset, start, 1200)}));
+    ASSERT_TRUE(f.events.wait(PlayoutEvent::Kind::cued, "s1").has_value());
+    f.render_until(start + 3s);
+
+    const std::size_t s0 = frame_of(f, start);
+    const std::size_t limit = 57600;  // 1.2 s
+    ASSERT_EQ(first_nonzero(f.heard), s0);
+    // Frame for frame up to the fade, which ramps linearly down over 480 frames (10 ms) ...
+    for (std::size_t i = 0; i < limit - kFade; i += 101) {
+        ASSERT_FLOAT_EQ(f.heard[s0 + i], counted(0.25F, i)) << i;
+    }
+    ASSERT_FLOAT_EQ(f.heard[s0 + limit - kFade - 1], counted(0.25F, limit - kFade - 1));
+    EXPECT_FLOAT_EQ(f.heard[s0 + limit - kFade], counted(0.25F, limit - kFade));
+    EXPECT_NEAR(f.heard[s0 + limit - kFade / 2], counted(0.25F, limit - kFade / 2) * 0.5F, 1e-6F);
+    EXPECT_NEAR(f.heard[s0 + limit - 1], counted(0.25F, limit - 1) / kFade, 1e-6F);
+    for (std::size_t i = limit - kFade + 1; i < limit; ++i) {
+        ASSERT_LT(f.heard[s0 + i], f.heard[s0 + i - 1]) << i;
+    }
+    // ... and silence from start + duration_ms on: nothing of the rest of the asset.
+    EXPECT_EQ(first_nonzero(f.heard, s0 + limit), f.heard.size());
+
+    const auto r = f.events.wait(PlayoutEvent::Kind::as_run, "s1");
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->record.status(), wire::COMPLETED);
+    EXPECT_EQ(r->record.started_at_us(), to_unix_us(start));
+    EXPECT_EQ(r->record.ended_at_us(), to_unix_us(start + 1200ms));
+    EXPECT_EQ(f.player.underruns(), 0U);
+}
+
+TEST(PlayoutDuration, AnAssetWithinAMillisecondOfTheDurationPlaysWhole) {
+    Fixture f;
+    const auto asset = f.add_asset(0.25F, 48020);  // 1000.4 ms: duration_ms rounds to 1000
+    const auto start = kT0 + 2s;
+    auto engine = f.make_engine();
+    engine->start();
+    engine->set_timeline(timeline(1, {item("w1", asset, start, 1000)}));
+    ASSERT_TRUE(f.events.wait(PlayoutEvent::Kind::cued, "w1").has_value());
+    f.render_until(start + 2s);
+    const std::size_t s0 = frame_of(f, start);
+    ASSERT_FLOAT_EQ(f.heard[s0 + 48019], counted(0.25F, 48019));
+    ASSERT_FLOAT_EQ(f.heard[s0 + 47990], counted(0.25F, 47990));  // no fade
+    EXPECT_EQ(first_nonzero(f.heard, s0 + 48020), f.heard.size());
+    const auto r = f.events.wait(PlayoutEvent::Kind::as_run, "w1");
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->record.status(), wire::COMPLETED);
+}
+
+TEST(PlayoutZones, OnlyItemsForThisZoneArePlayedAndOthersAreNeverReported) {
+    Fixture f;  // the sequencer drives zone "main"
+    const auto a = f.add_asset(0.25F, 4800);
+    const auto b = f.add_asset(0.5F, 4800);
+    const auto c = f.add_asset(0.125F, 4800);
+    const auto start = kT0 + 2s;
+    auto other = item("z1", a, start);
+    other.add_zones("market");
+    auto both = item("z2", b, start + 1s);
+    both.add_zones("market");
+    both.add_zones("main");
+    auto every = item("z3", c, start + 2s);  // no zones: every zone of the station
+    auto engine = f.make_engine();
+    engine->start();
+    engine->set_timeline(timeline(1, {other, both, every}));
+    ASSERT_TRUE(f.events.wait(PlayoutEvent::Kind::cued, "z2").has_value());
+    f.render_until(start + 1500ms);
+    ASSERT_TRUE(f.events.wait(PlayoutEvent::Kind::cued, "z3").has_value());
+    f.render_until(start + 3s);
+    ASSERT_TRUE(f.events.wait(PlayoutEvent::Kind::as_run, "z2").has_value());
+    ASSERT_TRUE(f.events.wait(PlayoutEvent::Kind::as_run, "z3").has_value());
+
+    // The first sound is z2's; z1's second stayed silent.
+    EXPECT_EQ(first_nonzero(f.heard), frame_of(f, start + 1s));
+    EXPECT_FLOAT_EQ(f.heard[frame_of(f, start + 1s)], 0.5F);
+    EXPECT_FLOAT_EQ(f.heard[frame_of(f, start + 2s)], 0.125F);
+    // z1 is not this zone's: no as-run, not marked handled, nothing in the outbox for it.
+    f.wait_passes(*engine);
+    EXPECT_EQ(f.events.count(PlayoutEvent::Kind::as_run), 2U);
+    EXPECT_FALSE(f.store.item_handled("z1", to_unix_us(start)));
+    EXPECT_EQ(f.store.outbox_depth(), 2U);
+}
+
+TEST(PlayoutZones, AnItemMovedToAnotherZoneIsCancelled) {
+    Fixture f;
+    const auto a = f.add_asset(0.25F, 96000);
+    const auto start = kT0 + 2s;
+    auto engine = f.make_engine();
+    engine->start();
+    engine->set_timeline(timeline(1, {item("m1", a, start, 2000)}));
+    ASSERT_TRUE(f.events.wait(PlayoutEvent::Kind::cued, "m1").has_value());
+    auto moved = item("m1", a, start, 2000);
+    moved.add_zones("market");
+    engine->set_timeline(timeline(2, {moved}));
+    ASSERT_TRUE(f.events.wait(PlayoutEvent::Kind::cancelled, "m1").has_value());
+    f.render_until(start + 3s);
+    EXPECT_EQ(first_nonzero(f.heard), f.heard.size());
 }

@@ -139,3 +139,15 @@ TEST(ClockedFileSink, StartTwiceIsRefused) {
     EXPECT_FALSE(sink.start(player).ok());
     sink.stop();
 }
+
+TEST(ClockedFileSink, NullOutputPacesInRealTimeLikeADevice) {
+    Player player;
+    ClockedFileSink sink{std::filesystem::path{}, loa::SystemClock::instance()};
+    EXPECT_EQ(sink.describe(), "null");
+    const auto started = std::chrono::steady_clock::now();
+    ASSERT_TRUE(sink.start(player).ok());
+    // 200 ms of audio is rendered no sooner than 200 ms after the start.
+    ASSERT_TRUE(wait_for([&] { return sink.frames_rendered() >= kSampleRate / 5; }, 5s));
+    EXPECT_GE(std::chrono::steady_clock::now() - started, 190ms);
+    sink.stop();
+}

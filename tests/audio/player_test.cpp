@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <map>
 #include <thread>
@@ -334,10 +335,13 @@ TEST(Player, FeederAndRenderThreadsTogetherPlayEveryFrameInOrder) {
     Player player{4096};
     auto slot = player.cue(1, frame_time(0));
     ASSERT_TRUE(slot);
-    std::thread feeder{[&player, s = *slot] {
+    std::atomic<bool> gave_up{false};
+    std::thread feeder{[&player, &gave_up, s = *slot] {
         std::vector<float> chunk(1000);
         std::size_t next = 0;
-        while (next < kFrames) {
+        // (gave_up: the render loop stopped early; without it a starved feeder would wait for
+        // ring space forever and the join below would hang instead of failing.)
+        while (next < kFrames && !gave_up.load()) {
             const std::size_t n = std::min({chunk.size(), kFrames - next, player.writable(s)});
             for (std::size_t i = 0; i < n; ++i) {
                 chunk[i] = static_cast<float>(next + i + 1) / 131072.0F;
@@ -366,6 +370,7 @@ TEST(Player, FeederAndRenderThreadsTogetherPlayEveryFrameInOrder) {
         }
         std::this_thread::yield();
     }
+    gave_up.store(true);
     feeder.join();
     ASSERT_TRUE(done);
     ASSERT_EQ(heard.size(), kFrames);

@@ -1,5 +1,6 @@
 #include "loa/cli/cli_app.hpp"
 
+#include "cli_runner.hpp"
 #include "fake_scheduler.hpp"
 #include "loa/audio/transcode.hpp"
 #include "loa/common/time_format.hpp"
@@ -20,29 +21,7 @@ using nlohmann::json;
 
 namespace {
 
-// 2026-11-27T10:00:00.250Z
-const loa::TimePoint kNow = loa::from_unix_us(1'795'773'600'250'000LL);
-
-struct Outcome {
-    int code = -1;
-    std::string out;
-    std::string err;
-};
-
-// Runs `loa args...` with the clock at kNow.
-Outcome run_loa(std::vector<std::string> args) {
-    args.insert(args.begin(), "loa");
-    std::vector<const char*> argv;
-    for (const auto& a : args) {
-        argv.push_back(a.c_str());
-    }
-    std::ostringstream out;
-    std::ostringstream err;
-    loa::FakeClock clock{kNow};
-    loa::cli::CliApp app{out, err, clock};
-    const int code = app.run(static_cast<int>(argv.size()), argv.data());
-    return {code, out.str(), err.str()};
-}
+using loa::cli::test::run_loa;
 
 using loa::test_support::TempDir;
 
@@ -176,12 +155,29 @@ TEST_F(CliAppTest, UsageErrorsExitWithTwoAndSendNothing) {
 
 TEST_F(CliAppTest, HelpDescribesEveryCommand) {
     const std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>> cases = {
-        {{"--help"}, {"--server", "--json", "--tz", "station", "asset", "schedule", "asrun"}},
-        {{"station", "--help"}, {"add", "list"}},
+        {{"--help"},
+         {"--server", "--json", "--tz", "--token-file", "station", "unit", "asset", "programme",
+          "schedule", "asrun", "login", "logout", "user", "token", "audit", "bulletin"}},
+        {{"station", "--help"}, {"add", "list", "import", "provision"}},
+        {{"station", "provision", "--help"}, {"ID", "--all", "--out", "--scheduler-endpoint"}},
+        {{"unit", "--help"}, {"import", "list"}},
+        {{"unit", "import", "--help"}, {"FILE", "--no-stations"}},
+        {{"programme", "add", "--help"}, {"--title", "ASSET_ID"}},
+        {{"schedule", "--help"}, {"add", "approve", "retire", "list", "check", "readiness"}},
+        {{"schedule", "check", "--help"}, {"--station", "--unit", "exit code"}},
+        {{"schedule", "readiness", "--help"}, {"--hours"}},
+        {{"login", "--help"}, {"--user", "--password-file"}},
+        {{"user", "add", "--help"}, {"NAME", "--role", "--scope", "--display-name"}},
+        {{"token", "issue", "--help"}, {"--label", "--days", "--user"}},
+        {{"audit", "--help"}, {"--from", "--until", "--user", "--kind", "--object", "--limit"}},
+        {{"bulletin", "--help"}, {"send", "list", "show", "inbox", "air", "decline"}},
+        {{"bulletin", "send", "--help"}, {"--kind", "--title", "--asset", "--unit"}},
         {{"station", "add", "--help"}, {"ID", "--name", "--public-key", "--agent-config"}},
         {{"asset", "add", "--help"}, {"FILE"}},
         {{"schedule", "add", "--help"},
-         {"--asset", "--at", "--stations", "--title", "--priority", "+5m", "emergency"}},
+         {"--asset", "--programme", "--unit", "--station", "--zone", "--at", "--stations",
+          "--title", "--class", "--priority", "--rrule", "--exdate", "--policy", "--valid-from",
+          "--valid-until", "--draft", "+5m", "emergency"}},
         {{"asrun", "list", "--help"}, {"--station", "--limit"}},
     };
     for (const auto& [args, words] : cases) {
@@ -370,8 +366,11 @@ TEST_F(CliAppTest, ScheduleAddSendsAnAbsoluteTimeWithOffset) {
                                                    {"title", "Bản tin"},
                                                    {"priority", "district"}}));
     EXPECT_EQ(r.out,
-              "ID  START                      PRIORITY  TITLE    STATIONS     ASSET\n"
-              "7   2026-11-27T17:05:01+07:00  district  Bản tin  30280,30301  aaaaaaaaaaaa\n");
+              "ID  STATE  CLASS     WHEN                       TITLE    TARGETS               "
+              "CONTENT\n"
+              "7   -      district  2026-11-27T17:05:01+07:00  Bản tin  stations 30280,30301  "
+              "aaaaaaaaaaaa\n"
+              "No conflicts.\n");
 }
 
 TEST_F(CliAppTest, ScheduleAddReadsTimesWithoutOffsetInTheZone) {
@@ -404,8 +403,9 @@ TEST_F(CliAppTest, ScheduleListShowsEntries) {
     const auto r = run_loa({"--server", server_, "schedule", "list"});
     EXPECT_EQ(r.code, 0) << r.err;
     EXPECT_EQ(r.out,
-              "ID  START                      PRIORITY  TITLE  STATIONS  ASSET\n"
-              "e1  2026-11-28T07:30:00+07:00  commune   -      30280     bbbbbbbbbbbb\n");
+              "ID  STATE  CLASS    WHEN                       TITLE  TARGETS         CONTENT\n"
+              "e1  -      commune  2026-11-28T07:30:00+07:00  -      stations 30280  "
+              "bbbbbbbbbbbb\n");
 }
 
 TEST_F(CliAppTest, AsrunListPassesFiltersAndShowsRecords) {

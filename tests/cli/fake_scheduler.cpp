@@ -13,6 +13,9 @@ FakeScheduler::FakeScheduler() {
     };
     server_.Get(".*", handler);
     server_.Post(".*", handler);
+    server_.Put(".*", handler);
+    server_.Patch(".*", handler);
+    server_.Delete(".*", handler);
     port_ = server_.bind_to_any_port("127.0.0.1");
     if (port_ <= 0) {
         throw std::runtime_error("fake scheduler: cannot bind 127.0.0.1");
@@ -52,7 +55,8 @@ void FakeScheduler::handle(const httplib::Request& request, httplib::Response& r
     requests_.push_back(RecordedRequest{
         request.method, request.path,
         std::multimap<std::string, std::string>{request.params.begin(), request.params.end()},
-        request.get_header_value("Content-Type"), request.body});
+        request.get_header_value("Content-Type"), request.body,
+        request.get_header_value("Authorization")});
     auto it = answers_.find(request.method + " " + request.path);
     if (it == answers_.end() || it->second.empty()) {
         response.status = 404;

@@ -18,6 +18,7 @@ struct RecordedRequest {
     std::multimap<std::string, std::string> query;
     std::string content_type;
     std::string body;
+    std::string authorization;  // the Authorization header, empty when absent
 };
 
 // A tiny HTTP server on 127.0.0.1 (ephemeral port) standing in for loa-scheduler: it records

@@ -199,7 +199,7 @@ TEST(SchedulerConfig, UnknownSectionsAndKeysAreErrors) {
               "listen)");
     EXPECT_EQ(scheduler_error("[shedule]\nhorizon_hours = 1"),
               "sched.toml: unknown section '[shedule]' (did you mean 'schedule'?) (sections: "
-              "store, api, link, schedule, ingest, log)");
+              "store, api, link, schedule, ingest, auth, bulletins, log)");
     EXPECT_NE(scheduler_error("state_dir = \"/x\"").find("unknown key 'state_dir'"),
               std::string::npos);
     EXPECT_EQ(scheduler_error("api = 5"),
@@ -283,7 +283,7 @@ TEST(AgentConfig, BadValuesNameFileAndKey) {
          "agent.toml: link.heartbeat_interval_s: must "
          "be between 1 and 3600, not -1"},
         {req + "[audio]\noutput = \"alsa\"",
-         "agent.toml: audio.output: must be \"portaudio\" or \"file\", not \"alsa\""},
+         "agent.toml: audio.output: must be \"portaudio\", \"file\" or \"null\", not \"alsa\""},
         {req + "[audio]\noutput = \"file\"",
          "agent.toml: audio.file: missing: required when audio.output = \"file\""},
         {req + "[audio]\ndevice = \"\"", "agent.toml: audio.device: must not be empty"},
@@ -316,6 +316,45 @@ TEST(AgentConfig, ReadsMonitorKeys) {
               std::string::npos);
 }
 
+TEST(AgentConfig, ReadsAirCheckKeys) {
+    const auto defaults = loa::config::parse_agent_config(required_agent_keys(), "agent.toml");
+    EXPECT_EQ(defaults.aircheck, loa::config::AirCheckConfig{});
+    EXPECT_FALSE(defaults.aircheck.enabled);
+    EXPECT_EQ(defaults.aircheck.keep_days, 31);
+    EXPECT_EQ(defaults.aircheck.format, loa::config::AirCheckFormat::opus);
+
+    const auto config = loa::config::parse_agent_config(
+        required_agent_keys() +
+            "[aircheck]\nenabled = true\ndir = \"/srv/air\"\nkeep_days = 90\n"
+            "format = \"flac\"\nbitrate_kbps = 12\n",
+        "agent.toml");
+    EXPECT_TRUE(config.aircheck.enabled);
+    EXPECT_EQ(config.aircheck.dir, "/srv/air");
+    EXPECT_EQ(config.aircheck.keep_days, 90);
+    EXPECT_EQ(config.aircheck.format, loa::config::AirCheckFormat::flac);
+    EXPECT_EQ(config.aircheck.bitrate_kbps, 12);
+}
+
+TEST(AgentConfig, BadAirCheckKeysAreNamed) {
+    const auto format = agent_error(required_agent_keys() + "[aircheck]\nformat = \"mp3\"\n");
+    EXPECT_NE(format.find(R"(agent.toml: aircheck.format: must be "opus" or "flac", not "mp3")"),
+              std::string::npos)
+        << format;
+    const auto days = agent_error(required_agent_keys() + "[aircheck]\nkeep_days = -3\n");
+    EXPECT_NE(days.find("agent.toml: aircheck.keep_days: must be between 1 and 3660, not -3"),
+              std::string::npos)
+        << days;
+    EXPECT_NE(agent_error(required_agent_keys() + "[aircheck]\nenabled = \"yes\"\n")
+                  .find("agent.toml: aircheck.enabled:"),
+              std::string::npos);
+    EXPECT_NE(agent_error(required_agent_keys() + "[aircheck]\ndir = \"\"\n")
+                  .find("agent.toml: aircheck.dir: must not be empty"),
+              std::string::npos);
+    EXPECT_NE(agent_error(required_agent_keys() + "[aircheck]\nbitrate_kbps = 500\n")
+                  .find("agent.toml: aircheck.bitrate_kbps: must be between 6 and 64"),
+              std::string::npos);
+}
+
 TEST(AgentConfig, MisspeltKeyIsNamed) {
     const auto message = agent_error(required_agent_keys() + "[audio]\noutptu = \"file\"\n");
     EXPECT_NE(message.find("agent.toml: unknown key 'audio.outptu' (did you mean 'output'?)"),
@@ -344,6 +383,11 @@ TEST(AgentConfig, RenderThenParseGivesTheSameConfig) {
     full.monitor.dead_air_db = -42.5;
     full.monitor.dead_air = 12s;
     full.monitor.clip_samples = 3;
+    full.aircheck.enabled = true;
+    full.aircheck.dir = "/srv/loa/aircheck";
+    full.aircheck.keep_days = 7;
+    full.aircheck.format = loa::config::AirCheckFormat::flac;
+    full.aircheck.bitrate_kbps = 24;
     const auto text = loa::config::render_agent_config(full);
     EXPECT_EQ(loa::config::parse_agent_config(text, "rendered.toml"), full) << text;
     EXPECT_NE(text.find("\n# "), std::string::npos) << "the rendered file explains its keys";

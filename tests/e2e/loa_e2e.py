@@ -13,6 +13,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 import wave
 
@@ -91,6 +92,7 @@ class Scheduler(Process):
         self.api_port = free_port()
         self.link_port = free_port()
         self.url = f"http://127.0.0.1:{self.api_port}"
+        self.create_admin()
         super().__init__("loa-scheduler", [
             binary("loa-scheduler"), "--state-dir", self.state,
             "--api-listen", f"127.0.0.1:{self.api_port}",
@@ -98,14 +100,60 @@ class Scheduler(Process):
             "--link-public-endpoint", f"tcp://127.0.0.1:{self.link_port}",
             "--ready-file", self.ready, "--log-level", "debug"])
         wait_for(lambda: os.path.exists(self.ready), 20, "the scheduler's ready file")
+        self.token = self.login(self.ADMIN, self.PASSWORD)
+
+    ADMIN = "admin"
+    PASSWORD = "e2e-admin-password"
+
+    def create_admin(self):
+        """The first admin, as an operator makes it (loa-scheduler --create-admin); kept when the
+        state folder has it from an earlier start."""
+        os.makedirs(self.state, exist_ok=True)
+        self.password_file = os.path.join(os.path.dirname(self.state), "admin.password")
+        fd = os.open(self.password_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(self.PASSWORD + "\n")
+        r = subprocess.run([binary("loa-scheduler"), "--state-dir", self.state, "--create-admin",
+                            self.ADMIN, "--password-file", self.password_file],
+                           capture_output=True, text=True, timeout=60)
+        if r.returncode != 0 and "exists already" not in r.stderr:
+            raise RuntimeError(f"loa-scheduler --create-admin failed: {r.stderr}{r.stdout}")
+
+    def login(self, user, password):
+        """A bearer token for `user` (POST /api/v1/login)."""
+        body = json.dumps({"user": user, "password": password}).encode()
+        req = urllib.request.Request(self.url + "/api/v1/login", data=body, method="POST",
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return json.loads(r.read())["token"]
+
+    def request(self, method, path, body=None, token=None):
+        """(status, parsed JSON or None) of an authenticated API request."""
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.url + path, data=data, method=method, headers={
+            "Authorization": f"Bearer {token or self.token}",
+            "Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                raw = r.read()
+                return r.status, json.loads(raw) if raw else None
+        except urllib.error.HTTPError as e:
+            raw = e.read()
+            return e.code, json.loads(raw) if raw else None
 
     def get(self, path):
-        with urllib.request.urlopen(self.url + path, timeout=10) as r:
+        req = urllib.request.Request(self.url + path,
+                                     headers={"Authorization": f"Bearer {self.token}"})
+        with urllib.request.urlopen(req, timeout=10) as r:
             return json.loads(r.read())
+
+    def cli_env(self):
+        """The environment for `loa`: the admin's token in $LOA_TOKEN."""
+        return dict(os.environ, LOA_TOKEN=self.token)
 
     def cli(self, *args, check=True):
         cmd = [binary("loa"), "--server", self.url, *args]
-        r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=60, env=self.cli_env())
         if check and r.returncode != 0:
             raise RuntimeError(f"{' '.join(cmd)} failed ({r.returncode}): {r.stderr}{r.stdout}")
         return r

@@ -54,6 +54,16 @@ TEST(Envelope, EveryMessageRoundTrips) {
     EXPECT_EQ(back.items(0).priority(), loa::wire::DISTRICT);
 
     e = fresh();
+    e.mutable_timeline_delta()->set_delta("d");
+    e.mutable_timeline_delta()->set_signature(std::string(64, 's'));
+    EXPECT_EQ(round_trip(e).timeline_delta().delta(), "d");
+    EXPECT_EQ(loa::protocol::body_name(e), "timeline_delta");
+
+    e = fresh();
+    e.mutable_hello()->set_accepts_deltas(true);
+    EXPECT_TRUE(round_trip(e).hello().accepts_deltas());
+
+    e = fresh();
     e.mutable_timeline_ack()->set_revision(9);
     EXPECT_EQ(round_trip(e).timeline_ack().revision(), 9U);
 
@@ -78,6 +88,62 @@ TEST(Envelope, EveryMessageRoundTrips) {
     e = fresh();
     e.mutable_refusal()->set_reason("no");
     EXPECT_EQ(round_trip(e).refusal().reason(), "no");
+}
+
+TEST(Envelope, ClockAndTelemetryMessagesRoundTrip) {
+    auto e = fresh();
+    e.mutable_time_request()->set_t1_us(-5);
+    EXPECT_EQ(round_trip(e).time_request().t1_us(), -5);
+    EXPECT_EQ(loa::protocol::body_name(e), "time_request");
+
+    e = fresh();
+    e.mutable_time_response()->set_t1_us(1);
+    e.mutable_time_response()->set_t2_us(2);
+    e.mutable_time_response()->set_t3_us(3);
+    auto d = round_trip(e);
+    EXPECT_EQ(d.time_response().t2_us(), 2);
+    EXPECT_EQ(d.time_response().t3_us(), 3);
+    EXPECT_EQ(loa::protocol::body_name(e), "time_response");
+
+    e = fresh();
+    auto* hb = e.mutable_heartbeat();
+    hb->set_telemetry(true);
+    hb->set_clock_offset_us(-2'000'000);
+    hb->set_clock_synced(true);
+    hb->set_config_sha256(std::string(64, 'a'));
+    auto* zone = hb->add_zones();
+    zone->set_zone("main");
+    zone->set_amplifier(loa::wire::AMPLIFIER_WARMING);
+    zone->set_rms_dbfs(-20.25);
+    d = round_trip(e);
+    EXPECT_EQ(d.heartbeat().clock_offset_us(), -2'000'000);
+    EXPECT_TRUE(d.heartbeat().clock_synced());
+    ASSERT_EQ(d.heartbeat().zones_size(), 1);
+    EXPECT_EQ(d.heartbeat().zones(0).amplifier(), loa::wire::AMPLIFIER_WARMING);
+    EXPECT_DOUBLE_EQ(d.heartbeat().zones(0).rms_dbfs(), -20.25);
+
+    e = fresh();
+    auto* ev = e.mutable_station_events()->add_events();
+    ev->set_event_id("ev1");
+    ev->set_kind(loa::wire::SPEAKER_LINE_FAULT);
+    ev->set_detail("open");
+    d = round_trip(e);
+    EXPECT_EQ(d.station_events().events(0).kind(), loa::wire::SPEAKER_LINE_FAULT);
+    EXPECT_EQ(loa::protocol::body_name(e), "station_events");
+
+    e = fresh();
+    e.mutable_station_event_ack()->add_event_ids("ev1");
+    EXPECT_EQ(round_trip(e).station_event_ack().event_ids(0), "ev1");
+    EXPECT_EQ(loa::protocol::body_name(e), "station_event_ack");
+}
+
+// A Heartbeat of an older agent (fields 1-4 only) reads with telemetry unknown.
+TEST(Envelope, OldHeartbeatHasNoTelemetry) {
+    auto e = fresh();
+    e.mutable_heartbeat()->set_outbox_depth(2);
+    const auto d = round_trip(e);
+    EXPECT_FALSE(d.heartbeat().telemetry());
+    EXPECT_EQ(d.heartbeat().zones_size(), 0);
 }
 
 TEST(Envelope, RejectsGarbageNamingTheProblem) {

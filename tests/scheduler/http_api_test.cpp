@@ -1,4 +1,6 @@
 #include "loa/scheduler/http_api.hpp"
+#include "loa/scheduler/auth_store.hpp"
+#include "loa/scheduler/planner.hpp"
 
 #include "loa/common/digest.hpp"
 #include "loa/config/config.hpp"
@@ -54,10 +56,39 @@ protected:
         options.heartbeat_interval = 10s;
         options.horizon = std::chrono::hours{24 * 7};
         options.time_zone = "Asia/Ho_Chi_Minh";
-        api = std::make_unique<HttpApi>(options, keys, assets, link, clock);
+        options.auth = cheap_auth();
+        PlannerOptions plan;
+        plan.database = db_path();
+        plan.horizon = options.horizon;
+        planner = std::make_unique<Planner>(plan, clock, link);
+        api = std::make_unique<HttpApi>(options, keys, assets, link, *planner, clock);
         api->start();
         client = std::make_unique<httplib::Client>("127.0.0.1", api->port());
         client->set_read_timeout(20, 0);
+        admin_token = make_user("root", Role::admin, "");
+        client->set_bearer_token_auth(admin_token);
+    }
+
+    // argon2id at its lowest cost: the tests check the rules, not the hash's strength.
+    static AuthOptions cheap_auth() {
+        AuthOptions o;
+        o.pwhash_opslimit = 1;
+        o.pwhash_memlimit = 8192;
+        return o;
+    }
+
+    // Adds a user straight to the database and answers an API token for it.
+    std::string make_user(const std::string& name, Role role, const std::string& scope) {
+        AuthStore auth{db_path(), clock, cheap_auth()};
+        NewUser u;
+        u.name = name;
+        u.role = role;
+        u.scope = scope;
+        const auto added = auth.add_user(u, "", Actor{"test", "local"});
+        EXPECT_TRUE(added) << added.error().message;
+        const auto token = auth.issue_api_token(name, "test", std::nullopt, Actor{"test", "local"});
+        EXPECT_TRUE(token) << token.error().message;
+        return token ? token->token : std::string{};
     }
 
     std::string db_path() const { return (dir.path() / "scheduler.db").string(); }
@@ -109,8 +140,10 @@ protected:
     SchedulerKeys keys{transport::CurveKeyPair::generate(), protocol::SigningKeyPair::generate()};
     RecordingLink link;
     AssetLibrary assets;
+    std::unique_ptr<Planner> planner;
     std::unique_ptr<HttpApi> api;
     std::unique_ptr<httplib::Client> client;
+    std::string admin_token;
 };
 
 }  // namespace
@@ -485,6 +518,69 @@ TEST_F(HttpApiTest, BadUploadsSayWhatIsWrongAndStoreNothing) {
     EXPECT_TRUE(get("/api/v1/assets").second.empty());
     EXPECT_TRUE(test::files_in(dir.path() / "assets").empty());
     EXPECT_TRUE(test::files_in(dir.path() / "tmp").empty());
+}
+
+}  // namespace
+
+namespace {
+
+TEST_F(HttpApiTest, ImportingAnGiangGives168Stations) {
+    const auto csv =
+        test::read_file(std::string{LOA_SOURCE_DIR} + "/data/angiang-2019-admin-units.csv");
+    const auto [status, answer] = post("/api/v1/units/import", csv, "text/csv");
+    ASSERT_EQ(status, 200) << answer.dump();
+    EXPECT_EQ(answer["units"], 168);
+    EXPECT_EQ(answer["stations_created"], 168);
+    EXPECT_EQ(get("/api/v1/stations").second.size(), 168U);
+    const auto [s2, units] = get("/api/v1/units?under=883");
+    ASSERT_EQ(s2, 200);
+    EXPECT_EQ(units[0]["code"], "883");
+    expect_error(get("/api/v1/units?under=nope"), 404, "nope");
+}
+
+TEST_F(HttpApiTest, ABadImportLineChangesNothing) {
+    const auto [status, answer] = post(
+        "/api/v1/units/import", "code,parent_code,name\nP,,Province\nC,Q,Commune\n", "text/csv");
+    EXPECT_EQ(status, 400) << answer.dump();
+    EXPECT_NE(answer["error"].get<std::string>().find("line 3"), std::string::npos)
+        << answer.dump();
+    EXPECT_TRUE(get("/api/v1/units").second.empty());
+    EXPECT_TRUE(get("/api/v1/stations").second.empty());
+}
+
+TEST_F(HttpApiTest, EntriesAnswerTheirConflicts) {
+    ASSERT_EQ(post("/api/v1/units/import", "code,parent_code,name\nP,,Province\nC,P,Commune\n",
+                   "text/csv")
+                  .first,
+              200);
+    const auto asset_id = upload_tone();
+    const auto [s1, high] = post("/api/v1/schedule", json{{"asset_id", asset_id},
+                                                          {"at", "2026-11-27T10:00:00Z"},
+                                                          {"units", {"P"}},
+                                                          {"priority", "province"}}
+                                                         .dump());
+    ASSERT_EQ(s1, 201) << high.dump();
+    EXPECT_EQ(high["changed_stations"], json({"P", "C"}));
+    const auto [s2, low] = post("/api/v1/schedule", json{{"asset_id", asset_id},
+                                                         {"at", "2026-11-27T10:00:00Z"},
+                                                         {"stations", {"C"}},
+                                                         {"cut_policy", "drop"}}
+                                                        .dump());
+    ASSERT_EQ(s2, 201) << low.dump();
+    ASSERT_EQ(low["conflicts"].size(), 1U) << low.dump();
+    EXPECT_EQ(low["conflicts"][0]["action"], "dropped");
+    EXPECT_EQ(get("/api/v1/schedule/check?unit=P").second.size(), 1U);
+    expect_error(
+        post(
+            "/api/v1/schedule",
+            json{{"asset_id", asset_id}, {"at", "2026-11-27T10:00:00Z"}, {"units", {"ZZ"}}}.dump()),
+        400, "ZZ");
+    const auto id = std::to_string(low["id"].get<int>());
+    const auto [s3, retired] = post("/api/v1/schedule/" + id + "/retire", "");
+    ASSERT_EQ(s3, 200) << retired.dump();
+    EXPECT_EQ(retired["state"], "retired");
+    EXPECT_TRUE(get("/api/v1/schedule/check").second.empty());
+    expect_error(post("/api/v1/schedule/999/approve", ""), 404, "999");
 }
 
 }  // namespace

@@ -2,10 +2,13 @@
 
 #include "loa/common/digest.hpp"
 #include "loa/protocol/signing.hpp"
+#include "loa/scheduler/planner.hpp"
 #include "loa/scheduler/scheduler_store.hpp"
 #include "test_support.hpp"
 
 #include <gtest/gtest.h>
+
+#include <fmt/format.h>
 
 #include <random>
 
@@ -38,6 +41,10 @@ protected:
         options.horizon = kHorizon;
         link = std::make_unique<LinkServer>(options, keys, clock);
         link->start();
+        PlannerOptions plan;
+        plan.database = db_path();
+        plan.horizon = kHorizon;
+        planner = std::make_unique<Planner>(plan, clock, *link);
     }
 
     std::string db_path() const { return (dir.path() / "scheduler.db").string(); }
@@ -92,16 +99,18 @@ protected:
         return id;
     }
 
-    EntryRecord schedule(const std::string& asset_id, TimePoint at) {
-        NewEntry e;
-        e.asset_id = asset_id;
+    // Schedules the asset at `at` on "30280" through the planner; answers the entry's id.
+    std::int64_t schedule(const std::string& asset_id, TimePoint at) {
+        ScheduleEntry e;
+        e.what = AssetContent{asset_id, {}};
         e.title = "Morning news";
         e.priority = wire::DISTRICT;
-        e.start_at_us = to_unix_us(at);
-        e.station_ids = {"30280"};
-        auto stored = store.add_entry(e, clock.now(), kHorizon);
-        link->timelines_changed(stored.station_ids);
-        return stored;
+        e.at = at;
+        e.where.stations = {"30280"};
+        e.state = EntryState::approved;
+        auto change = planner->add_entry(e, "test");
+        EXPECT_TRUE(change.ok()) << (change.ok() ? "" : change.error().message);
+        return change.ok() ? change->entry_id : 0;
     }
 
     std::optional<wire::AssetChunk> request(test::TestAgent& agent, const std::string& asset_id,
@@ -124,6 +133,7 @@ protected:
     transport::CurveKeyPair agent_keys = transport::CurveKeyPair::generate();
     SchedulerStore store{db_path()};
     std::unique_ptr<LinkServer> link;
+    std::unique_ptr<Planner> planner;
 };
 
 wire::AsRunRecord record(const std::string& id) {
@@ -154,9 +164,10 @@ TEST_F(LinkServerTest, HelloIsWelcomedWithTheStationIdAndASignedTimeline) {
     const auto timeline = verified(*update);
     EXPECT_EQ(timeline.revision(), 1U);
     EXPECT_EQ(timeline.items_size(), 0);
-    EXPECT_EQ(timeline.horizon_end_us(), to_unix_us(clock.now() + kHorizon));
-
+    // The link sends the stored revision as it is: a station's first, empty timeline is
+    // complete up to the moment the station was registered.
     const auto station = store.find_station("30280");
+    EXPECT_EQ(timeline.horizon_end_us(), station->created_at_us);
     EXPECT_EQ(station->software_version, "test-agent");
     EXPECT_EQ(station->last_seen_at_us, to_unix_us(clock.now()));
 }
@@ -184,14 +195,15 @@ TEST_F(LinkServerTest, AddingAnEntryPushesTheNewRevisionAtOnce) {
     ASSERT_TRUE(agent->receive_body(wire::Envelope::kTimelineUpdate));
 
     const auto asset_id = add_asset(1000);
-    const auto entry = schedule(asset_id, clock.now() + 1h);
+    const auto entry_id = schedule(asset_id, clock.now() + 1h);
     const auto update = agent->receive();
     ASSERT_TRUE(update) << "no TimelineUpdate after the entry was added";
     const auto timeline = verified(*update);
     EXPECT_EQ(timeline.revision(), 2U);
     ASSERT_EQ(timeline.items_size(), 1);
     const auto& item = timeline.items(0);
-    EXPECT_EQ(item.item_id(), "e" + std::to_string(entry.id));
+    EXPECT_EQ(item.item_id(),
+              fmt::format("e{}-{}-0", entry_id, to_unix_us(clock.now() + 1h) / 1000000));
     EXPECT_EQ(item.asset_id(), asset_id);
     EXPECT_EQ(item.start_at_us(), to_unix_us(clock.now() + 1h));
     EXPECT_EQ(item.duration_ms(), 30000U);
@@ -216,7 +228,7 @@ TEST_F(LinkServerTest, EntriesEnteringTheHorizonArePushedByTheRecompilation) {
     EXPECT_FALSE(agent->receive(300ms)) << "an entry beyond the horizon changed the timeline";
 
     clock.advance(1h);
-    link->recompile_all();
+    planner->roll();
     const auto update = agent->receive();
     ASSERT_TRUE(update);
     const auto timeline = verified(*update);

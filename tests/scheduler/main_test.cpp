@@ -164,6 +164,27 @@ TEST(SchedulerMain, ServesReportsWhereAndStopsCleanlyOnSigterm) {
     const auto state = dir.path() / "state";
     const auto ready = dir.path() / "ready.json";
     std::string public_key;
+    // The first admin, made on the machine; its password file must be private.
+    const auto password = dir.path() / "pw";
+    test::write_file(password, "correct horse battery\n");
+    std::filesystem::permissions(
+        password, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    {
+        Process create{{"--state-dir", state.string(), "--create-admin", "admin", "--password-file",
+                        password.string()}};
+        EXPECT_EQ(create.wait_exit(), 0) << create.output();
+        EXPECT_EQ(create.output().find("correct horse"), std::string::npos);
+        Process again{{"--state-dir", state.string(), "--create-admin", "admin", "--password-file",
+                       password.string()}};
+        EXPECT_EQ(again.wait_exit(), 1);
+        EXPECT_NE(again.output().find("exists already"), std::string::npos) << again.output();
+        std::filesystem::permissions(password, std::filesystem::perms::others_read,
+                                     std::filesystem::perm_options::add);
+        Process loose{{"--state-dir", state.string(), "--create-admin", "other", "--password-file",
+                       password.string()}};
+        EXPECT_EQ(loose.wait_exit(), 1);
+        EXPECT_NE(loose.output().find("chmod 600"), std::string::npos) << loose.output();
+    }
     {
         Process p{serve_args(state, ready)};
         ASSERT_TRUE(p.wait_for("API listening on http://127.0.0.1:")) << p.output();
@@ -182,6 +203,16 @@ TEST(SchedulerMain, ServesReportsWhereAndStopsCleanlyOnSigterm) {
         const auto health = client.Get("/api/v1/health");
         ASSERT_TRUE(health);
         EXPECT_EQ(health->status, 200);
+        const auto refused = client.Get("/api/v1/link");
+        ASSERT_TRUE(refused);
+        EXPECT_EQ(refused->status, 401);
+        const auto login =
+            client.Post("/api/v1/login", R"({"user":"admin","password":"correct horse battery"})",
+                        "application/json");
+        ASSERT_TRUE(login);
+        ASSERT_EQ(login->status, 201) << login->body;
+        client.set_bearer_token_auth(
+            nlohmann::json::parse(login->body)["token"].get<std::string>());
         const auto link = client.Get("/api/v1/link");
         ASSERT_TRUE(link);
         EXPECT_EQ(nlohmann::json::parse(link->body)["public_key"], public_key);

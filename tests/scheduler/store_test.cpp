@@ -34,16 +34,6 @@ AssetRecord asset(const std::string& seed, std::uint32_t duration_ms = 60000) {
     return a;
 }
 
-NewEntry entry(const AssetRecord& a, TimePoint start, std::vector<std::string> stations) {
-    NewEntry e;
-    e.asset_id = a.id;
-    e.title = "News";
-    e.priority = wire::COMMUNE;
-    e.start_at_us = to_unix_us(start);
-    e.station_ids = std::move(stations);
-    return e;
-}
-
 std::uint64_t revision(SchedulerStore& store, const std::string& id) {
     return store.find_station(id)->timeline_revision;
 }
@@ -178,85 +168,143 @@ TEST(SchedulerStore, AsRunRecordIsStoredExactlyOnce) {
     EXPECT_EQ(store.count_as_run(), 2U);
 }
 
-TEST(SchedulerStore, AddingAnEntryBumpsTheRevisionOfExactlyItsTargetStations) {
-    SchedulerStore store{":memory:"};
-    for (const char* id : {"a", "b", "c"}) {
-        ASSERT_TRUE(store.add_station(station(id)).ok());
-        EXPECT_EQ(revision(store, id), 1U);
-    }
-    const auto news = asset("news");
-    ASSERT_TRUE(store.add_asset(news));
-    const auto now = test::test_epoch();
-    const auto e = store.add_entry(entry(news, now + 1h, {"a", "b"}), now, kHorizon);
-    EXPECT_GT(e.id, 0);
-    EXPECT_EQ(revision(store, "a"), 2U);
-    EXPECT_EQ(revision(store, "b"), 2U);
-    EXPECT_EQ(revision(store, "c"), 1U);
+wire::Timeline one_item(const std::string& item_id, const std::string& asset_id) {
+    wire::Timeline t;
+    auto* i = t.add_items();
+    i->set_item_id(item_id);
+    i->set_asset_id(asset_id);
+    i->set_start_at_us(to_unix_us(test::test_epoch() + 1h));
+    i->set_duration_ms(60000);
+    return t;
+}
 
-    // Compiling again without a change keeps every revision.
-    EXPECT_TRUE(store.compile_all_timelines(now, kHorizon).empty());
+TEST(SchedulerStore, StoresATimelineRevisionOnlyWhenItsItemsChange) {
+    SchedulerStore store{":memory:"};
+    ASSERT_TRUE(store.add_station(station("a")).ok());
+    const auto now = test::test_epoch();
+    auto first = store.latest_timeline("a");
+    ASSERT_TRUE(first);
+    EXPECT_EQ(first->revision, 1U);
+    wire::Timeline empty;
+    ASSERT_TRUE(empty.ParseFromString(first->timeline));
+    EXPECT_EQ(empty.station_id(), "a");
+    EXPECT_EQ(empty.items_size(), 0);
+
+    EXPECT_FALSE(store.store_timeline("a", wire::Timeline{}, now));
+    EXPECT_EQ(store.store_timeline("a", one_item("e1-0-0", std::string(64, 'a')), now), 2U);
+    EXPECT_FALSE(store.store_timeline("a", one_item("e1-0-0", std::string(64, 'a')), now + 1min));
+    EXPECT_EQ(revision(store, "a"), 2U);
     const auto t = store.compile_timeline("a", now, kHorizon);
     ASSERT_TRUE(t.ok());
-    EXPECT_FALSE(t->changed);
     EXPECT_EQ(t->revision, 2U);
     ASSERT_EQ(t->items.size(), 1U);
-    EXPECT_EQ(t->items[0].entry_id, e.id);
-    EXPECT_EQ(t->items[0].asset_id, news.id);
-    EXPECT_EQ(t->items[0].duration_ms, 60000U);
-
-    store.add_entry(entry(news, now + 2h, {"c"}), now, kHorizon);
-    EXPECT_EQ(revision(store, "a"), 2U);
-    EXPECT_EQ(revision(store, "b"), 2U);
-    EXPECT_EQ(revision(store, "c"), 2U);
-
-    const auto entries = store.list_entries();
-    ASSERT_EQ(entries.size(), 2U);
-    EXPECT_EQ(entries[0].station_ids, (std::vector<std::string>{"a", "b"}));
-    EXPECT_EQ(entries[1].station_ids, (std::vector<std::string>{"c"}));
-}
-
-TEST(SchedulerStore, TimelineFollowsTheWindowAsTimePasses) {
-    SchedulerStore store{":memory:"};
-    ASSERT_TRUE(store.add_station(station("a")).ok());
-    const auto news = asset("news", 60000);
-    ASSERT_TRUE(store.add_asset(news));
-    auto now = test::test_epoch();
-    // Beyond the horizon: the item set does not change, neither does the revision.
-    store.add_entry(entry(news, now + kHorizon + 1h, {"a"}), now, kHorizon);
-    EXPECT_EQ(revision(store, "a"), 1U);
-    EXPECT_TRUE(store.timeline_items("a", now, kHorizon).empty());
-
-    // Two hours later it has entered the horizon.
-    now += 2h;
-    EXPECT_EQ(store.compile_all_timelines(now, kHorizon), std::vector<std::string>{"a"});
-    EXPECT_EQ(revision(store, "a"), 2U);
-    ASSERT_EQ(store.timeline_items("a", now, kHorizon).size(), 1U);
-
-    // It stays until an hour after it ended, then leaves.
-    now = test::test_epoch() + kHorizon + 1h + 60s + 1h;
+    EXPECT_EQ(t->items[0].item_id, "e1-0-0");
     EXPECT_TRUE(store.compile_all_timelines(now, kHorizon).empty());
-    EXPECT_EQ(store.timeline_items("a", now, kHorizon).size(), 1U);
-    now += 1s;
-    EXPECT_EQ(store.compile_all_timelines(now, kHorizon), std::vector<std::string>{"a"});
-    EXPECT_EQ(revision(store, "a"), 3U);
-    EXPECT_TRUE(store.timeline_items("a", now, kHorizon).empty());
 }
 
-TEST(SchedulerStore, TimelineIsOrderedByStart) {
+TEST(SchedulerStore, KeepsTheNewest32Revisions) {
     SchedulerStore store{":memory:"};
     ASSERT_TRUE(store.add_station(station("a")).ok());
-    const auto news = asset("news");
-    ASSERT_TRUE(store.add_asset(news));
-    const auto now = test::test_epoch();
-    store.add_entry(entry(news, now + 3h, {"a"}), now, kHorizon);
-    store.add_entry(entry(news, now + 1h, {"a"}), now, kHorizon);
-    store.add_entry(entry(news, now + 2h, {"a"}), now, kHorizon);
-    const auto items = store.timeline_items("a", now, kHorizon);
-    ASSERT_EQ(items.size(), 3U);
-    EXPECT_EQ(items[0].start_at_us, to_unix_us(now + 1h));
-    EXPECT_EQ(items[1].start_at_us, to_unix_us(now + 2h));
-    EXPECT_EQ(items[2].start_at_us, to_unix_us(now + 3h));
-    EXPECT_EQ(revision(store, "a"), 4U);
+    for (int i = 0; i < 40; ++i) {
+        ASSERT_TRUE(
+            store.store_timeline("a", one_item(std::to_string(i), "x"), test::test_epoch()));
+    }
+    EXPECT_EQ(store.latest_timeline("a")->revision, 41U);
+    EXPECT_FALSE(store.timeline_at("a", 9));
+    ASSERT_TRUE(store.timeline_at("a", 10));
+    wire::Timeline t;
+    ASSERT_TRUE(t.ParseFromString(store.timeline_at("a", 10)->timeline));
+    EXPECT_EQ(t.revision(), 10U);
+    EXPECT_EQ(t.items(0).item_id(), "8");
+}
+
+TEST(SchedulerStore, StationWithoutKeyAndUnits) {
+    SchedulerStore store{":memory:"};
+    store.put_units(
+        std::vector<AdminUnit>{{"89", "", "province", "tỉnh", "An Giang", "Tỉnh An Giang"}});
+    store.put_station(Station{"89", "89", "Tỉnh An Giang", {"main", "market"}}, test::test_epoch());
+    auto s = store.find_station("89");
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->public_key, "");
+    EXPECT_EQ(s->zones, (std::vector<std::string>{"main", "market"}));
+    EXPECT_EQ(s->timeline_revision, 1U);
+    EXPECT_TRUE(store.station_keys().empty());
+    const auto key = transport::CurveKeyPair::generate().public_key;
+    ASSERT_TRUE(store.set_station_key("89", key).ok());
+    EXPECT_EQ(store.station_keys().size(), 1U);
+    auto other = station("b");
+    other.public_key = key;
+    EXPECT_FALSE(store.add_station(other).ok());
+    EXPECT_FALSE(store.set_station_key("nope", key).ok());
+}
+
+// A database at schema 2 with a station, an asset and an entry becomes schema 3 with the same
+// data in the new model.
+TEST(SchedulerStore, MigratesSchema2WithData) {
+    test::TempDir dir;
+    const auto path = dir.path() / "old.db";
+    {
+        sqlite::Database db{path};
+        db.exec(R"sql(
+CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
+DELETE FROM schema_version;
+INSERT INTO schema_version (version) VALUES (2);
+CREATE TABLE stations (id TEXT PRIMARY KEY, name TEXT NOT NULL, public_key TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL, last_seen_at INTEGER, software_version TEXT NOT NULL DEFAULT '',
+    timeline_revision INTEGER NOT NULL, acked_revision INTEGER NOT NULL DEFAULT 0,
+    timeline_digest TEXT NOT NULL, outbox_depth INTEGER NOT NULL DEFAULT 0,
+    assets_missing INTEGER NOT NULL DEFAULT 0, underruns INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE assets (id TEXT PRIMARY KEY, name TEXT NOT NULL, duration_ms INTEGER NOT NULL,
+    size_bytes INTEGER NOT NULL, created_at INTEGER NOT NULL, source_sha256 TEXT NOT NULL,
+    loudness_lufs REAL, true_peak_dbtp REAL, source_format TEXT NOT NULL DEFAULT '');
+CREATE TABLE schedule_entries (id INTEGER PRIMARY KEY AUTOINCREMENT,
+    asset_id TEXT NOT NULL REFERENCES assets (id), title TEXT NOT NULL, priority TEXT NOT NULL,
+    start_at_us INTEGER NOT NULL, created_at INTEGER NOT NULL);
+CREATE TABLE entry_targets (entry_id INTEGER NOT NULL REFERENCES schedule_entries (id),
+    station_id TEXT NOT NULL REFERENCES stations (id), PRIMARY KEY (station_id, entry_id));
+CREATE TABLE as_run (record_id TEXT PRIMARY KEY, station_id TEXT NOT NULL REFERENCES stations (id),
+    item_id TEXT NOT NULL, asset_id TEXT NOT NULL, scheduled_at_us INTEGER NOT NULL,
+    started_at_us INTEGER NOT NULL, ended_at_us INTEGER NOT NULL, status TEXT NOT NULL,
+    reason TEXT NOT NULL, timeline_revision INTEGER NOT NULL, received_at_us INTEGER NOT NULL);
+INSERT INTO stations (id, name, public_key, created_at, timeline_revision, acked_revision,
+    timeline_digest) VALUES ('30280', 'Mỹ Bình', 'KEY', 5, 4, 4, 'x');
+INSERT INTO assets (id, name, duration_ms, size_bytes, created_at, source_sha256)
+    VALUES ('aa', 'news', 60000, 100, 5, 'aa');
+INSERT INTO schedule_entries (id, asset_id, title, priority, start_at_us, created_at)
+    VALUES (7, 'aa', 'News', 'district', 1000000000, 6);
+INSERT INTO entry_targets VALUES (7, '30280');
+INSERT INTO as_run VALUES ('r1', '30280', 'e7', 'aa', 1, 2, 3, 'completed', '', 4, 5);
+)sql");
+    }
+    SchedulerStore store{path.string()};
+    EXPECT_EQ(store.schema_version(), SchedulerStore::latest_schema_version());
+    const auto s = store.find_station("30280");
+    ASSERT_TRUE(s);
+    EXPECT_EQ(s->public_key, "KEY");
+    EXPECT_EQ(s->unit_code, "30280");
+    EXPECT_EQ(s->zones, std::vector<std::string>{"main"});
+    EXPECT_EQ(s->timeline_revision, 4U);
+    EXPECT_EQ(s->acked_revision, 4U);
+    ASSERT_TRUE(store.latest_timeline("30280"));
+    EXPECT_EQ(store.latest_timeline("30280")->revision, 4U);
+    const auto units = store.list_units();
+    ASSERT_EQ(units.size(), 1U);
+    EXPECT_EQ(units[0].code, "30280");
+    const auto entries = store.list_entries();
+    ASSERT_EQ(entries.size(), 1U);
+    const auto& e = entries[0].entry;
+    EXPECT_EQ(e.id, 7);
+    EXPECT_EQ(e.title, "News");
+    EXPECT_EQ(e.priority, wire::DISTRICT);
+    EXPECT_EQ(e.state, EntryState::approved);
+    EXPECT_EQ(e.at, from_unix_us(1000000000));
+    EXPECT_EQ(e.where.stations, std::vector<std::string>{"30280"});
+    ASSERT_TRUE(std::holds_alternative<AssetContent>(e.what));
+    EXPECT_EQ(std::get<AssetContent>(e.what).duration, 60s);
+    EXPECT_EQ(store.count_as_run(), 1U);
+    // A new entry continues the ids.
+    StoredEntry next{e, "", 0};
+    EXPECT_EQ(store.insert_entry(next), 8);
 }
 
 TEST(SchedulerStore, TimelineAckOnlyForIssuedRevisions) {

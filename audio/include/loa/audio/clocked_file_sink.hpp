@@ -13,7 +13,9 @@ namespace loa::audio {
 // ("loa-audio-rt") renders one block every block duration, paced in real time, silence included,
 // so sample i of the file was "heard" at first_sample_time + i / 48000 s. At start it writes
 // `<file>.json` with {"first_sample_utc_us": ..., "sample_rate": 48000}, which tests use to tell
-// when each item really started. The WAV header is kept valid as the file grows.
+// when each item really started. The WAV header is kept valid as the file grows. With an empty
+// path it is a null output: paced and rendered the same way, the samples dropped (the fleet's
+// stations that need no recording).
 class ClockedFileSink final : public IAudioOutput {
 public:
     ClockedFileSink(std::filesystem::path path, const IClock& clock,

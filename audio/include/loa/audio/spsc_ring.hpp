@@ -8,7 +8,8 @@
 namespace loa::audio {
 
 // A lock-free single-producer/single-consumer ring of float samples. The capacity is fixed at
-// construction (the only allocation).
+// construction (the only allocation; left unzeroed, so its pages become resident only as the
+// producer first reaches them).
 //
 // Threads: write() and write_available() from one producer thread; read(), read_add(),
 // read_available() from one consumer thread (they are real-time safe: no allocation, lock or

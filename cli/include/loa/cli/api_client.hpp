@@ -45,10 +45,20 @@ public:
     Result<ApiAnswer> post_json(std::string_view path, const nlohmann::json& body);
     Result<ApiAnswer> post_bytes(std::string_view path, const Query& query,
                                  const std::string& bytes, const std::string& content_type);
+    Result<ApiAnswer> put_json(std::string_view path, const nlohmann::json& body);
+    Result<ApiAnswer> patch_json(std::string_view path, const nlohmann::json& body);
+    // DELETE; an empty answer body reads as null.
+    Result<ApiAnswer> remove(std::string_view path);
     // The body of a GET that answers bytes (an asset's audio); errors as for get().
     Result<std::string> get_bytes(std::string_view path);
 
     const std::string& base_url() const { return base_url_; }
+
+    // Sends `Authorization: Bearer <token>` with every request from now on (empty: no change).
+    void set_token(const std::string& token);
+    // Whether a 401 answer adds "run 'loa login'" to the scheduler's reason (default: yes; off
+    // for the login request itself, where a 401 means a wrong password).
+    void set_login_hint(bool hint) { login_hint_ = hint; }
 
 private:
     ApiClient(std::string base_url, std::string host, std::string port, std::string prefix,
@@ -61,6 +71,7 @@ private:
     std::string port_;
     std::string prefix_;
     std::unique_ptr<httplib::Client> http_;
+    bool login_hint_ = true;
 };
 
 // Percent-encodes `text` for a URL query (UTF-8 bytes stay intact as %XX).

@@ -11,7 +11,7 @@
 namespace loa::config {
 
 // A config file that cannot be used. what() names the file, the key and what is wrong:
-// "/etc/loa/agent.toml: audio.output: must be \"portaudio\" or \"file\", not \"alsa\"".
+// "/etc/loa/agent.toml: audio.output: must be \"portaudio\", \"file\" or \"null\", not \"alsa\"".
 class ConfigError : public std::runtime_error {
 public:
     using std::runtime_error::runtime_error;
@@ -40,13 +40,22 @@ struct SchedulerConfig {
     std::chrono::seconds heartbeat_interval{10};  // [link] heartbeat_interval_s
     std::chrono::hours horizon{24 * 7};           // [schedule] horizon_hours
     std::string time_zone = "Asia/Ho_Chi_Minh";   // [schedule] time_zone
-    std::string log_level = "info";               // [log] level
-    IngestConfig ingest;                          // [ingest]
+    // [schedule] recompile_interval_s: how often the horizon rolls (every timeline recompiled).
+    std::chrono::seconds recompile_interval{60};
+    std::string log_level = "info";  // [log] level
+    IngestConfig ingest;             // [ingest]
+    // [auth] approval_required_for: the roles ("admin", "district-operator",
+    // "commune-operator", "viewer") whose schedule entries are drafts until approved.
+    std::vector<std::string> approval_required_for;
+    int session_days = 30;  // [auth] session_days: lifetime of a login's token, 1 to 3650
+    // [bulletins] emergency_delay_s: an emergency bulletin airs this long after it is sent, 1 to
+    // 300 (time for the timelines to reach the stations).
+    std::chrono::seconds emergency_delay{5};
 
     friend bool operator==(const SchedulerConfig&, const SchedulerConfig&) = default;
 };
 
-enum class OutputKind { portaudio, file };
+enum class OutputKind { portaudio, file, null };
 
 // How a zone's amplifier is switched.
 enum class AmplifierKind {
@@ -100,6 +109,25 @@ struct MonitorConfig {
     friend bool operator==(const MonitorConfig&, const MonitorConfig&) = default;
 };
 
+// How air-check files are compressed.
+enum class AirCheckFormat {
+    opus,  // Ogg Opus (libsndfile), low bitrate: about 7 MB per hour at 16 kbit/s
+    flac,  // FLAC, lossless: about 10 to 40 MB per hour of speech, less for silence
+};
+
+// [aircheck]: a recording of what each zone aired (the samples after the mixer), one file per
+// zone per UTC hour: <dir>/<zone>/<YYYY-MM-DDTHHZ>.opus (or .flac) with <file>.json beside it
+// stating the wall-clock time of the first sample.
+struct AirCheckConfig {
+    bool enabled = false;                          // enabled
+    std::filesystem::path dir;                     // dir: empty means <state_dir>/aircheck
+    int keep_days = 31;                            // keep_days: older files are deleted, 1 to 3660
+    AirCheckFormat format = AirCheckFormat::opus;  // format: "opus" | "flac"
+    int bitrate_kbps = 16;                         // bitrate_kbps: Opus only, 6 to 64
+
+    friend bool operator==(const AirCheckConfig&, const AirCheckConfig&) = default;
+};
+
 struct AgentConfig {
     std::filesystem::path state_dir = "/var/lib/loa";         // [store] state_dir
     std::string station_id;                                   // [station] id (for logs; optional)
@@ -110,7 +138,7 @@ struct AgentConfig {
     // kept in <state_dir>/agent.key.
     std::string secret_key;
     std::chrono::seconds heartbeat_interval{10};  // [link] heartbeat_interval_s
-    OutputKind output = OutputKind::portaudio;    // [audio] output: "portaudio" | "file"
+    OutputKind output = OutputKind::portaudio;    // [audio] output: "portaudio" | "file" | "null"
     std::string device = "default";               // [audio] device (PortAudio device name)
     std::string host_api;                         // [audio] host_api (PortAudio host API name)
     std::filesystem::path output_file;            // [audio] file (required for output = "file")
@@ -121,6 +149,7 @@ struct AgentConfig {
     std::array<double, 5> class_volume_db{};      // [playout] <class>_volume_db: -60 to +6
     std::array<ChimeFiles, 5> chimes;             // [chimes] <class>_before, <class>_after
     MonitorConfig monitor;                        // [monitor]
+    AirCheckConfig aircheck;                      // [aircheck]
 
     friend bool operator==(const AgentConfig&, const AgentConfig&) = default;
 };

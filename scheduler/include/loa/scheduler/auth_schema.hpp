@@ -3,8 +3,9 @@
 #include "loa/common/sqlite.hpp"
 
 // The tables of users, tokens and the audit log. They live in the scheduler's database file
-// beside the store's tables but have their own schema version (part "auth" of sqlite::Database::migrate), so
-// the two sets migrate independently. Database layer: throws sqlite::Error.
+// beside the store's tables but have their own schema version (part "auth" of
+// sqlite::Database::migrate), so the two sets migrate independently. Database layer: throws
+// sqlite::Error.
 namespace loa::scheduler {
 
 // Brings the auth tables of `db` up to the latest version, each step in its own transaction.

@@ -29,15 +29,25 @@ struct LinkServerOptions {
     std::string database;                       // the store's file (the link opens its own)
     std::filesystem::path assets_dir;           // where <sha256>.opus files are served from
     std::chrono::seconds heartbeat_interval{10};
+    // Not used by the link any more: the Planner compiles timelines over its horizon and the
+    // link sends the revisions it stored.
     Duration horizon = std::chrono::hours{24 * 7};
-    // How often every timeline is recompiled, so entries that enter the horizon are sent and
-    // items older than an hour leave it. Measured on the injected clock.
-    Duration recompile_interval = std::chrono::minutes{1};
 };
 
 // The scheduler's end of the link (docs/protocol.md): the ROUTER socket, the ZAP allow-list of
 // station keys, and the thread "loa-link" that answers agents, pushes signed timelines, serves
 // asset chunks and stores as-run records.
+//
+// The link compiles nothing: it sends the revisions the Planner stored
+// (SchedulerStore::latest_timeline). To an agent that accepts deltas and holds (or was just
+// sent) a revision still kept (timeline_at), it sends a signed TimelineDeltaUpdate; otherwise,
+// and always when a Heartbeat shows an agent still on an older revision after an update was
+// sent (a delta refused or lost), the whole signed timeline.
+//
+// It answers clock exchanges (TimeRequest: t2 stamped when the message is read off the socket,
+// t3 just before the answer is sent), stores each heartbeat's telemetry and each StationEvent
+// once (acknowledging them), and marks a station offline once nothing was heard from it for 3
+// heartbeat intervals, online again when it is heard (docs/protocol.md, Telemetry).
 //
 // Threads: the constructor, start(), stop() and the destructor are called from one owning
 // thread. station_registered(), timelines_changed(), recompile_all(), endpoint() and the
@@ -62,7 +72,8 @@ public:
 
     void station_registered(const std::string& station_id, const std::string& public_key) override;
     void timelines_changed(const std::vector<std::string>& station_ids) override;
-    // Recompiles every timeline now, as the periodic pass does, and pushes what changed.
+    // Pushes the newest stored revision to every connected station that does not hold it (the
+    // name is older than the Planner, which now does the compiling).
     void recompile_all();
 
     // Liveness for the systemd watchdog: ping() wakes the link thread and answers a number that
@@ -73,19 +84,47 @@ public:
     // Messages answered with a Refusal so far.
     std::uint64_t refusals() const { return refusals_.load(); }
     std::uint64_t connections_refused() const { return zap_.refused(); }
+    // Timelines sent so far, whole and as deltas.
+    std::uint64_t timelines_sent() const { return timelines_sent_.load(); }
+    std::uint64_t deltas_sent() const { return deltas_sent_.load(); }
+    // Clock exchanges answered, station events stored (new ones), stations online now.
+    std::uint64_t time_requests_answered() const { return time_answers_.load(); }
+    std::uint64_t station_events_stored() const { return events_stored_.load(); }
+    std::size_t stations_online() const { return stations_online_.load(); }
 
 private:
     struct Session {
         std::string routing_id;
+        bool accepts_deltas = false;      // its Hello said so
+        std::uint64_t held_revision = 0;  // as it last said (Hello, Heartbeat, TimelineAck)
         std::uint64_t sent_revision = 0;  // newest revision the agent holds or was sent
+        bool whole_next = false;          // it refused a timeline: the next one goes whole
         TimePoint last_timeline_sent{};
+    };
+    // Liveness of a station heard from since start (or marked online in the store at start): it
+    // is offline once nothing was heard for 3 heartbeat intervals.
+    struct Liveness {
+        TimePoint last_heard{};
+        bool online = false;
+    };
+    // The asset ids one revision of a station's timeline names.
+    struct NamedAssets {
+        std::uint64_t revision = 0;
+        std::set<std::string> ids;
     };
 
     void run();
     void handle_wakeup();
     void receive_all();
+    // `received` is the scheduler's clock when the message was read off the socket (t2).
     void handle_message(const std::string& routing_id, const std::string& station_id,
-                        const zmq::message_t& payload);
+                        const zmq::message_t& payload, TimePoint received);
+    void heard_from(const std::string& station_id, TimePoint now);
+    void check_liveness(TimePoint now);
+    void on_time_request(const std::string& routing_id, const wire::TimeRequest& request,
+                         TimePoint received);
+    void on_station_events(const std::string& routing_id, const std::string& station_id,
+                           const wire::StationEventReport& report);
     void on_hello(const std::string& station_id, Session& session, const wire::Hello& hello);
     void on_heartbeat(const std::string& station_id, Session& session,
                       const wire::Heartbeat& heartbeat);
@@ -95,9 +134,14 @@ private:
                           const wire::AssetRequest& request);
     void on_as_run_report(const std::string& routing_id, const std::string& station_id,
                           const wire::AsRunReport& report);
-    void push_timelines(const std::vector<std::string>& station_ids, bool force);
+    void push_timelines(const std::vector<std::string>& station_ids);
+    // Sends the newest revision: a delta when allowed and possible, else whole.
     void send_timeline(const std::string& station_id, Session& session,
-                       const StationTimeline& timeline);
+                       const SchedulerStore::StoredTimeline& latest, bool whole);
+    bool send_delta(const std::string& station_id, Session& session,
+                    const SchedulerStore::StoredTimeline& latest, const wire::Timeline& target);
+    bool asset_named(const std::string& station_id, const Session& session,
+                     const std::string& asset_id);
     void refuse(const std::string& routing_id, const std::string& reason);
     bool send(const std::string& routing_id, wire::Envelope& envelope);
     wire::Envelope envelope();
@@ -121,12 +165,19 @@ private:
     std::set<std::string> pending_stations_;
     bool pending_all_ = false;
 
-    std::map<std::string, Session> sessions_;  // by station id; link thread only
+    std::map<std::string, Session> sessions_;          // by station id; link thread only
+    std::map<std::string, NamedAssets> named_assets_;  // by station id; link thread only
+    std::map<std::string, Liveness> liveness_;         // by station id; link thread only
     std::uint64_t seq_ = 0;
     std::atomic<bool> stop_{false};
     std::atomic<std::uint64_t> refusals_{0};
     std::atomic<std::uint64_t> pings_{0};
     std::atomic<std::uint64_t> pongs_{0};
+    std::atomic<std::uint64_t> timelines_sent_{0};
+    std::atomic<std::uint64_t> deltas_sent_{0};
+    std::atomic<std::uint64_t> time_answers_{0};
+    std::atomic<std::uint64_t> events_stored_{0};
+    std::atomic<std::size_t> stations_online_{0};
     std::thread thread_;
 };
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "loa/scheduler/planning.hpp"
 #include "loa/wire/loa.pb.h"
 
 #include <cstdint>
@@ -13,7 +14,9 @@ namespace loa::scheduler {
 struct StationRecord {
     std::string id;
     std::string name;
-    std::string public_key;  // CURVE, Z85
+    std::string public_key;  // CURVE, Z85; empty for a station imported without a key yet
+    std::string unit_code;   // the administrative unit it serves
+    std::vector<std::string> zones{"main"};  // its amplifier outputs, in order
     std::int64_t created_at_us = 0;
     std::optional<std::int64_t> last_seen_at_us;
     std::string software_version;
@@ -38,27 +41,17 @@ struct AssetRecord {
     std::string source_format;             // "MPEG-1 Layer 3 (MP3)", "speech (espeak-ng, vi)"
 };
 
-// What the API asks for; the store gives it an id.
-struct NewEntry {
-    std::string asset_id;
-    std::string title;
-    wire::PriorityClass priority = wire::COMMUNE;
-    std::int64_t start_at_us = 0;
-    std::vector<std::string> station_ids;  // distinct, each registered
-};
-
-struct EntryRecord {
-    std::int64_t id = 0;
-    std::string asset_id;
-    std::string title;
-    wire::PriorityClass priority = wire::COMMUNE;
-    std::int64_t start_at_us = 0;
-    std::vector<std::string> station_ids;
+// A schedule entry as stored: the planning core's entry and who made it when.
+struct StoredEntry {
+    ScheduleEntry entry;
+    std::string created_by;
     std::int64_t created_at_us = 0;
 };
 
-// One item of a station's timeline: an entry joined with its asset.
+// One item of a station's timeline (one asset of one occurrence of an entry).
 struct TimelineItemRecord {
+    std::string item_id;             // "e42-1764230400-0"; empty: item_id_for_entry(entry_id)
+    std::vector<std::string> zones;  // empty: every zone of the station
     std::int64_t entry_id = 0;
     std::string asset_id;
     std::string title;

@@ -5,6 +5,7 @@
 #include "loa/scheduler/asset_library.hpp"
 #include "loa/scheduler/http_api.hpp"
 #include "loa/scheduler/link_server.hpp"
+#include "loa/scheduler/planner.hpp"
 #include "loa/scheduler/scheduler_keys.hpp"
 
 #include <filesystem>
@@ -36,6 +37,7 @@ public:
     const config::SchedulerConfig& config() const { return config_; }
     const SchedulerKeys& keys() const { return keys_; }
     LinkServer& link() { return *link_; }
+    Planner& planner() { return *planner_; }
     std::string api_url() const { return api_->url(); }
     const std::string& link_endpoint() const { return link_->endpoint(); }
     std::filesystem::path database_path() const { return config_.state_dir / kDatabaseFile; }
@@ -48,6 +50,7 @@ private:
     SchedulerKeys keys_;
     std::unique_ptr<AssetLibrary> assets_;
     std::unique_ptr<LinkServer> link_;
+    std::unique_ptr<Planner> planner_;  // thread "loa-plan"
     std::unique_ptr<HttpApi> api_;
 };
 

@@ -3,11 +3,15 @@
 #include "loa/common/clock.hpp"
 #include "loa/common/result.hpp"
 #include "loa/common/sqlite.hpp"
+#include "loa/scheduler/admin_units.hpp"
 #include "loa/scheduler/records.hpp"
+#include "loa/scheduler/station_csv.hpp"
+#include "loa/scheduler/station_health.hpp"
 
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -21,9 +25,12 @@ using StoreError = sqlite::Error;
 
 // How far back an item stays in a timeline after it ended.
 inline constexpr Duration kTimelineKeepPast = std::chrono::hours{1};
+// How many of a station's newest timeline revisions are kept.
+inline constexpr std::size_t kTimelineRevisionsKept = 32;
 
-// The scheduler's durable state in SQLite: stations, assets, schedule entries with their target
-// stations, compiled timeline revisions, and the as-run log.
+// The scheduler's durable state in SQLite: the administrative units, stations with their zones,
+// assets, programmes, schedule entries with their targets, compiled timeline revisions, and the
+// as-run log.
 //
 // One instance is one SQLite connection (WAL, busy timeout, foreign keys on). It is NOT
 // thread-safe: each thread opens its own instance on the same file. In loa-scheduler the link
@@ -38,6 +45,10 @@ public:
     SchedulerStore(const SchedulerStore&) = delete;
     SchedulerStore& operator=(const SchedulerStore&) = delete;
 
+    // The connection itself, for the tables other parts keep in the same file (auth, audit log,
+    // bulletins) so that their rows share this store's transactions.
+    sqlite::Database& database() { return *db_; }
+
     // The newest schema version this build knows, and the one the database is at.
     static int latest_schema_version();
     int schema_version();
@@ -50,13 +61,29 @@ public:
         explicit Transaction(SchedulerStore& store) : sqlite::Transaction{*store.db_} {}
     };
 
+    // --- administrative units
+    // Inserts or replaces (by code) every unit; a replaced unit keeps its place in the order.
+    void put_units(std::span<const AdminUnit> units);
+    // Every unit, in the order they were first stored (parents may come after children).
+    std::vector<AdminUnit> list_units();
+
     // --- stations
-    // Adds a station with timeline revision 1 (an empty timeline). Fails, naming the field, if
-    // the id or the public key is already registered.
+    // Adds a station with timeline revision 1 (an empty timeline). An empty unit_code attaches
+    // it to the unit whose code is its id, creating that unit (level "station", no parent) when
+    // there is none. Fails, naming the field, if the id or the public key is already registered,
+    // or the unit is unknown.
     Status add_station(const StationRecord& station);
+    // Inserts the station (without a key, revision 1, an empty timeline) or updates the name,
+    // unit and zones of the one with that id (its key and timelines stay). The unit must exist.
+    void put_station(const Station& station, TimePoint now);
+    // The planning core's view of every station, by id.
+    std::vector<Station> list_planned_stations();
+    // Sets (or replaces) the station's CURVE public key. Fails for an unknown station or a key
+    // registered to another station.
+    Status set_station_key(const std::string& station_id, const std::string& public_key);
     std::optional<StationRecord> find_station(const std::string& id);
     std::vector<StationRecord> list_stations();
-    // (public key, station id) of every station: the link's allow-list.
+    // (public key, station id) of every station that has a key: the link's allow-list.
     std::vector<std::pair<std::string, std::string>> station_keys();
     void record_hello(const std::string& station_id, const std::string& software_version,
                       TimePoint now);
@@ -73,24 +100,54 @@ public:
     std::optional<AssetRecord> find_asset_by_source(const std::string& source_sha256);
     std::vector<AssetRecord> list_assets();
 
-    // --- schedule
-    // Inserts the entry and its targets, then recompiles the timelines of exactly the target
-    // stations at `now` (bumping the revision of those whose item set changed), in one
-    // transaction. The caller has checked that the asset and the stations exist (foreign keys
-    // would throw otherwise).
-    EntryRecord add_entry(const NewEntry& entry, TimePoint now, Duration horizon);
-    std::vector<EntryRecord> list_entries();
+    // --- programmes
+    // Inserts or replaces the programme and its ordered assets (which must exist). A new
+    // programme with an empty id gets the next free one ("p1", "p2", ...); answers the id.
+    std::string put_programme(const Programme& programme, TimePoint now);
+    // Every programme with its assets' durations, by id.
+    std::vector<Programme> list_programmes();
+    std::optional<Programme> find_programme(const std::string& id);
+
+    // --- schedule entries
+    // Inserts the entry (its id is ignored) and answers the id it got. The caller has checked
+    // its content and targets (foreign keys would throw otherwise).
+    std::int64_t insert_entry(const StoredEntry& entry);
+    // Replaces the entry with entry.entry.id (its created_by/created_at stay); false when there
+    // is none.
+    bool update_entry(const ScheduleEntry& entry);
+    std::optional<StoredEntry> find_entry(std::int64_t id);
+    // Every entry, by id. An entry whose stored recurrence no longer parses (a zone libical
+    // dropped) comes as a one-off at its DTSTART and is named in `problems` when given.
+    std::vector<StoredEntry> list_entries(std::vector<std::string>* problems = nullptr);
 
     // --- timelines
-    // The items of a station's timeline at `now`: entries targeting the station whose item has
-    // not ended before now - 1 h and that start before now + horizon, ordered by start.
+    // One revision of a station's compiled timeline.
+    struct StoredTimeline {
+        std::string station_id;
+        std::uint64_t revision = 0;
+        std::string timeline;  // a wire::Timeline serialized with deterministic serialization
+        std::int64_t created_at_us = 0;
+    };
+    std::optional<StoredTimeline> latest_timeline(const std::string& station_id);
+    // The newest kTimelineRevisionsKept revisions per station are kept.
+    std::optional<StoredTimeline> timeline_at(const std::string& station_id,
+                                              std::uint64_t revision);
+    // Stores `timeline` (its items; station_id, revision and issued_at are set here) as the
+    // station's next revision when its items differ from the latest revision's, and prunes old
+    // revisions. Answers the new revision, or nullopt when nothing changed.
+    std::optional<std::uint64_t> store_timeline(const std::string& station_id,
+                                                wire::Timeline timeline, TimePoint now);
+
+    // Deprecated (the link reads latest_timeline()/timeline_at() instead; to be removed): the
+    // items of the station's latest revision that have not ended before now - 1 h and start
+    // before now + horizon, ordered by start.
     std::vector<TimelineItemRecord> timeline_items(const std::string& station_id, TimePoint now,
                                                    Duration horizon);
-    // Compiles the station's timeline at `now`; when its item set differs from the one the
-    // current revision was issued for, bumps the revision. Fails for an unknown station.
+    // Deprecated: the station's latest stored revision (nothing is compiled here any more; the
+    // Planner stores revisions). Fails for an unknown station.
     Result<StationTimeline> compile_timeline(const std::string& station_id, TimePoint now,
                                              Duration horizon);
-    // compile_timeline for every station; answers the ids whose revision was bumped.
+    // Deprecated: compiles nothing and answers no ids (the Planner reports changes).
     std::vector<std::string> compile_all_timelines(TimePoint now, Duration horizon);
 
     // --- as-run
@@ -101,9 +158,35 @@ public:
     std::vector<AsRunRow> list_as_run(const std::string& station_id, std::size_t limit);
     std::size_t count_as_run();
 
+    // --- station telemetry (issue 5; written by the link thread)
+    // Stores the event once: true when new, false when (station_id, event_id) was stored before.
+    bool add_station_event(const StationEventRow& row);
+    // Events with from_us <= at_us < to_us, oldest first; all stations when `station_id` is empty.
+    std::vector<StationEventRow> list_station_events(const std::string& station_id,
+                                                     std::int64_t from_us, std::int64_t to_us,
+                                                     std::size_t limit);
+    // Stores the telemetry of a heartbeat (health.last_heartbeat_at_us, the clock fields and
+    // status_json); a station without a row yet starts online from that heartbeat.
+    void record_station_health(const StationHealth& health);
+    // Marks the station online or offline from `at`; true when that changed its state (a
+    // repeat keeps the first time).
+    bool set_station_online(const std::string& station_id, bool online, TimePoint at);
+    // The liveness and latest telemetry of one station, or of every station that has any.
+    std::optional<StationHealth> station_health(const std::string& station_id);
+    std::vector<StationHealth> list_station_health();
+    // When the station went offline; nullopt when it is online or was never seen.
+    std::optional<TimePoint> offline_since(const std::string& station_id);
+
 private:
-    std::uint64_t compile_into(const std::string& station_id,
-                               const std::vector<TimelineItemRecord>& items, bool* changed);
+    // Stores an empty timeline as revision `revision` for every station that has none.
+    void ensure_timelines();
+    void insert_timeline(const std::string& station_id, std::uint64_t revision,
+                         wire::Timeline& timeline, TimePoint now);
+    void write_entry_targets(std::int64_t id, const EntryTargets& targets);
+    // Inserts (no id: a new one) or replaces the entry's row and targets; answers its id.
+    std::int64_t write_entry(const ScheduleEntry& entry, std::optional<std::int64_t> id,
+                             const std::string& created_by, std::int64_t created_at_us);
+    StoredEntry read_entry(const sqlite::Statement& s, std::vector<std::string>* problems);
 
     std::unique_ptr<sqlite::Database> db_;
 };

@@ -13,6 +13,7 @@
 #include <string>
 
 namespace loa::audio {
+class AirCheckRecorder;
 class IAudioOutput;
 class OutputMeter;
 class Player;
@@ -25,6 +26,8 @@ class AssetCache;
 class PlayoutEngine;
 class AmplifierSequencer;
 class OutputMonitor;
+class StationClock;
+class StationTelemetry;
 
 // The whole agent: store (<state_dir>/agent.db), asset cache (<state_dir>/assets), link,
 // playout engine, the zone's amplifier (config [[zones]]: one zone now) and the audio output
@@ -47,6 +50,15 @@ public:
 
     // Starts the audio output, the playout engine and the link. Fails when the output cannot
     // start; throws zmq::error_t when the scheduler endpoint is malformed.
+    // Many agents in one process share one ZeroMQ context (before start()).
+    void share_link_context(std::shared_ptr<zmq::context_t> context);
+
+    // Plays by `clock.corrected()` (which must be the clock given to the constructor and to the
+    // output) and keeps it synchronised to the scheduler over the link (before start()).
+    void use_station_clock(StationClock& clock);
+    // The SHA-256 of the config file, reported in heartbeats (before start()).
+    void set_config_sha256(std::string sha256);
+
     Status start();
     // Stops link, output and engine, in that order. Idempotent.
     void stop();
@@ -61,6 +73,7 @@ public:
     AgentStore& store() { return *store_; }
     // The zone's amplifier (any thread: implementations are thread-safe).
     IAmplifier& amplifier() { return *amplifier_; }
+    StationTelemetry& telemetry() { return *telemetry_; }
 
 private:
     std::string public_key_;
@@ -69,10 +82,14 @@ private:
     std::unique_ptr<audio::Player> player_;
     std::unique_ptr<audio::OutputMeter> meter_;  // wraps player_; what the output renders
     std::unique_ptr<OutputMonitor> monitor_;     // thread "loa-monitor" on meter_
+    // [aircheck] enabled: a tap around meter_ (what the output renders) recording on thread
+    // "loa-aircheck"; null otherwise.
+    std::unique_ptr<audio::AirCheckRecorder> aircheck_;
     std::unique_ptr<IAmplifier> amplifier_;
     std::unique_ptr<AmplifierSequencer> sequencer_;
     std::unique_ptr<audio::IAudioOutput> output_;
     std::unique_ptr<PlayoutEngine> engine_;
+    std::unique_ptr<StationTelemetry> telemetry_;
     std::unique_ptr<LinkClient> link_;
     bool running_ = false;
     std::uint64_t seen_feeder_loops_ = 0;

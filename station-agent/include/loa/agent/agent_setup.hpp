@@ -1,5 +1,6 @@
 #pragma once
 
+#include "loa/common/clock.hpp"
 #include "loa/common/result.hpp"
 #include "loa/config/config.hpp"
 #include "loa/transport/curve_keys.hpp"
@@ -8,6 +9,23 @@
 #include <string>
 
 namespace loa::agent {
+
+// An agent config file as loaded by loa-agent: the config, the agent's own settings the config
+// library does not know yet, and the file's SHA-256 (reported in heartbeats).
+struct AgentConfigFile {
+    config::AgentConfig config;
+    // [clock] simulated_offset_ms (default 0): makes the agent's own clock wrong by this much, a
+    // testing aid for the clock synchronisation. Integer milliseconds, at most a day either way.
+    Duration simulated_clock_offset{};
+    std::string sha256;  // of the file's bytes, hex
+};
+
+// Reads `path`: takes out the [clock] table (its lines become blank, so errors keep their line
+// numbers) and parses the rest with config::parse_agent_config. Start-up code: throws
+// config::ConfigError naming the file and the key, or when the file cannot be read.
+AgentConfigFile load_agent_config_file(const std::filesystem::path& path);
+// The same from text (tests); `origin` stands for the file name in errors.
+AgentConfigFile parse_agent_config_file(std::string_view toml, const std::string& origin);
 
 // This build's version ("0.1.0"), as sent in Hello.
 std::string software_version();

@@ -20,17 +20,19 @@ namespace loa::agent {
 // layer); the link and feeder threads catch it, log it and carry on.
 using StoreError = sqlite::Error;
 
-// The timeline exactly as the scheduler signed it, so it can be verified again on load.
+// The timeline with its proof, so it can be verified again on load: either exactly as the
+// scheduler signed it, or rebuilt from a signed delta whose result digest covers it.
 struct StoredTimeline {
     std::uint64_t revision = 0;
     std::string station_id;
     std::string bytes;      // serialized loa.wire.Timeline
-    std::string signature;  // Ed25519 over `bytes`
+    std::string signature;  // Ed25519 over `bytes`, or over `delta` when that is set
+    std::string delta;      // the serialized TimelineDelta it was made from; empty: sent whole
 };
 
 // The agent's durable state in one SQLite file (WAL, synchronous=FULL): the current timeline,
-// which timeline items were already handled (aired or reported), and the outbox of as-run
-// records not yet acknowledged by the scheduler. Survives kill -9.
+// which timeline items were already handled (aired or reported), the outbox of as-run
+// records and the outbox of station events not yet acknowledged by the scheduler. Survives kill -9.
 //
 // Threads: every method may be called from any thread (the link thread "loa-link", the feeder
 // thread "loa-feeder", the control thread); calls are serialised by an internal mutex.
@@ -67,6 +69,15 @@ public:
     std::size_t outbox_depth() const;
     // Deletes acknowledged records; ids not in the outbox are ignored. Returns how many went.
     std::size_t acknowledge_as_run(const std::vector<std::string>& record_ids);
+
+    // --- station events (faults, monitor events), queued like the as-run outbox ---
+    // Queues the event durably; an event_id already queued is ignored.
+    void queue_event(const wire::StationEvent& event);
+    // Up to `limit` events not yet acknowledged, oldest first.
+    std::vector<wire::StationEvent> pending_events(std::size_t limit) const;
+    std::size_t event_outbox_depth() const;
+    // Deletes acknowledged events; unknown ids are ignored. Returns how many went.
+    std::size_t acknowledge_events(const std::vector<std::string>& event_ids);
 
 private:
     const IClock& clock_;

@@ -5,6 +5,7 @@
 #include "loa/config/config.hpp"
 
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace loa::agent {
@@ -16,6 +17,18 @@ struct AmplifierState {
     std::string fault;     // what went wrong, for logs and as-run reasons; empty when not faulted
 
     friend bool operator==(const AmplifierState&, const AmplifierState&) = default;
+};
+
+// What a backend can tell beyond on/off, where its hardware has the sensors. Unknown facts stay
+// empty.
+struct AmplifierStatus {
+    AmplifierState state;
+    std::optional<bool> mains_ok;           // mains power present (false: on battery)
+    std::optional<double> battery_percent;  // state of charge, 0 to 100
+    std::optional<double> temperature_c;    // heat-sink temperature
+    std::string speaker_line_fault;         // "open", "short", ...; empty: line fine or unknown
+
+    friend bool operator==(const AmplifierStatus&, const AmplifierStatus&) = default;
 };
 
 // The power switch of one zone's amplifier. Backends: SimulatedAmplifier (tests, demo),
@@ -31,6 +44,9 @@ public:
     // why; a later successful switch clears the fault.
     virtual Status power(bool on) = 0;
     virtual AmplifierState state() const = 0;
+    // The state and whatever else the backend senses. The default knows only state(). Must not
+    // block for long (read by the link thread once a second).
+    virtual AmplifierStatus status() const { return AmplifierStatus{state(), {}, {}, {}, {}}; }
     // "simulated", "gpio gpiochip0 line 17 (active low)", "command /usr/local/bin/amp", for logs.
     virtual std::string describe() const = 0;
 };

@@ -3,7 +3,9 @@
 #include "loa/agent/amplifier.hpp"
 #include "loa/common/clock.hpp"
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -53,6 +55,10 @@ public:
     // When it was last switched on by this sequencer.
     std::optional<TimePoint> on_since() const { return on_since_; }
 
+    // True while the amplifier is on but switched on less than the lead time ago (it warms up).
+    // Any thread.
+    bool warming(TimePoint now) const;
+
     const std::string& zone() const { return zone_; }
     IAmplifier& amplifier() { return amplifier_; }
     const AmplifierTiming& timing() const { return timing_; }
@@ -68,6 +74,8 @@ private:
     std::optional<TimePoint> idle_since_;
     std::optional<TimePoint> last_failure_;
     std::optional<TimePoint> on_since_;
+    // on_since_ + lead in Unix µs, 0 when off: read by other threads (warming()).
+    std::atomic<std::int64_t> warm_until_us_{0};
 };
 
 }  // namespace loa::agent

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -36,8 +37,9 @@ const char* event_kind_name(MonitorEvent::Kind kind);
 // Watches the zone's output levels (one audio::SecondLevel per second from an OutputMeter) for
 // dead air (an item playing but RMS below dead_air_db for dead_air or longer: one event when it
 // is detected, dated at the first silent second, and one when it ends) and clipping (more than
-// clip_samples clipped samples in a second). Events are logged (warn) and counted; they stay
-// local to the agent (not sent to the scheduler yet).
+// clip_samples clipped samples in a second). Events are logged (warn), counted and handed to the
+// event listener (the agent queues them for the scheduler as StationEvents). The last second's
+// level is kept for the Heartbeat's telemetry.
 //
 // Threads: on_level() from one thread at a time (the "loa-monitor" thread once start() ran, a
 // test otherwise); start() and stop() from the control thread; the counters from any thread.
@@ -47,6 +49,10 @@ public:
     ~OutputMonitor();
     OutputMonitor(const OutputMonitor&) = delete;
     OutputMonitor& operator=(const OutputMonitor&) = delete;
+
+    using EventListener = std::function<void(const MonitorEvent&)>;
+    // Called on the thread that runs on_level() with every event (before start()).
+    void set_event_listener(EventListener listener);
 
     // Feeds one second; returns the events it caused (already logged and counted).
     std::vector<MonitorEvent> on_level(const audio::SecondLevel& level);
@@ -60,6 +66,8 @@ public:
     std::uint64_t dead_air_events() const { return dead_air_events_.load(); }
     std::uint64_t clipping_events() const { return clipping_events_.load(); }
     bool in_dead_air() const { return in_dead_air_.load(); }
+    // The last second fed to on_level(), if any. Any thread.
+    std::optional<audio::SecondLevel> last_level() const;
 
 private:
     void run(audio::OutputMeter& meter);
@@ -74,6 +82,11 @@ private:
     std::atomic<std::uint64_t> dead_air_events_{0};
     std::atomic<std::uint64_t> clipping_events_{0};
     std::atomic<bool> in_dead_air_{false};
+
+    EventListener listener_;
+
+    mutable std::mutex level_mutex_;
+    std::optional<audio::SecondLevel> last_level_;  // guarded by level_mutex_
 
     std::mutex mutex_;
     std::condition_variable wake_;

@@ -73,6 +73,12 @@ struct PlayoutEvent {
 // still off at its start fails it ("amplifier off"), and items playing when the amplifier
 // faults are cancelled (INTERRUPTED "amplifier fault: <text>").
 //
+// The engine plays the items for its zone (the sequencer's zone name): those whose `zones` is
+// empty or names it. Items for other zones are not played and not reported. An item whose
+// duration_ms is shorter than its asset (the scheduler shortened it) stops at
+// start + duration_ms, its last fade_frames ramping down like the player's own cuts, and is
+// COMPLETED; an asset at most 1 ms longer than duration_ms plays whole.
+//
 // An item whose asset is missing at its start time fails with "asset missing"; one whose start
 // passed while the agent was not running fails with "agent was not running at start time". A
 // new timeline replaces the items not yet cued; items removed while cued are cancelled. Every
@@ -119,6 +125,8 @@ private:
     void schedule(TimePoint now);
     void drive_amplifier(TimePoint now);
     void top_up(Run& run);
+    bool write_content(Run& run);
+    bool for_this_zone(const wire::TimelineItem& item) const;
     void collect_finished();
     void finalize(TimePoint now);
     void cue(Run& run, TimePoint now);

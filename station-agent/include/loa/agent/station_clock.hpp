@@ -1,0 +1,34 @@
+#pragma once
+
+#include "loa/agent/shifted_clock.hpp"
+#include "loa/common/clock.hpp"
+#include "loa/common/clock_offset.hpp"
+
+namespace loa::agent {
+
+// An agent's two clocks: `local()`, its own clock (the base clock, shifted by
+// `[clock] simulated_offset_ms` when set), which stamps t1 and t4 of the clock exchanges; and
+// `corrected()`, the scheduler's time as estimated from those exchanges (ClockOffsetEstimator),
+// by which the agent plays, dates as-run records and maps its output's stream time to wall time.
+// Until the first exchange the corrected clock is the local one.
+//
+// Threads: made and destroyed by the control thread; it must outlive everything given its
+// clocks. The link thread feeds estimator(); any thread reads the clocks.
+class StationClock {
+public:
+    explicit StationClock(const IClock& base, Duration simulated_offset = {})
+        : local_{base, simulated_offset}, corrected_{local_} {}
+    StationClock(const StationClock&) = delete;
+    StationClock& operator=(const StationClock&) = delete;
+
+    const IClock& local() const { return local_; }
+    const IClock& corrected() const { return corrected_; }
+    ClockOffsetEstimator& estimator() { return corrected_; }
+    Duration simulated_offset() const { return local_.shift(); }
+
+private:
+    ShiftedClock local_;
+    ClockOffsetEstimator corrected_;
+};
+
+}  // namespace loa::agent
