@@ -299,11 +299,16 @@ int run(const Flags& flags) {
 
     std::unique_ptr<loa::audio::IAudioOutput> output;
     if (config.output == loa::config::OutputKind::file) {
-        output = std::make_unique<loa::audio::ClockedFileSink>(config.output_file, clock);
+        // Maps its blocks by the corrected clock; the sidecar states sample 0 on the agent's own
+        // clock.
+        output = std::make_unique<loa::audio::ClockedFileSink>(
+            config.output_file, station_clock.output(), station_clock.local());
     } else if (config.output == loa::config::OutputKind::null) {
-        output = std::make_unique<loa::audio::ClockedFileSink>(std::filesystem::path{}, clock);
+        output = std::make_unique<loa::audio::ClockedFileSink>(std::filesystem::path{},
+                                                               station_clock.output());
     } else {
-        auto opened = loa::audio::PortAudioOutput::open(config.device, config.host_api, clock);
+        auto opened = loa::audio::PortAudioOutput::open(config.device, config.host_api,
+                                                        station_clock.output());
         if (!opened) {
             spdlog::error("audio: {}", opened.error().message);
             return kExitUsage;

@@ -1,5 +1,6 @@
 #include "loa/audio/clocked_file_sink.hpp"
 
+#include "loa/audio/device_timeline.hpp"
 #include "loa/audio/format.hpp"
 #include "loa/audio/frame_time.hpp"
 
@@ -15,6 +16,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -29,6 +31,12 @@ constexpr std::uint64_t kHeaderUpdateFrames = kSampleRate / 10;
 // A 16-bit mono 48 kHz WAV written directly (no libsndfile in the agent: it and the codecs it
 // loads cost about 1 MB of RSS): a 44-byte header whose sizes are rewritten as the file grows.
 constexpr std::size_t kWavHeaderBytes = 44;
+
+// A play-clock reading whose two surrounding steady readings lie further apart is dropped.
+constexpr auto kMaxReadingSpread = std::chrono::microseconds{100};
+// Changes of the play clock against the steady clock below this are read noise, not corrections
+// (a slew of 0.5 ms/s moves it 5 us per 10 ms block).
+constexpr auto kReadNoise = std::chrono::microseconds{2};
 
 void put_u32(unsigned char* at, std::uint32_t v) {
     for (int i = 0; i < 4; ++i) {
@@ -76,31 +84,41 @@ void to_pcm16(std::span<const float> in, std::vector<unsigned char>& out) {
 }  // namespace
 
 struct ClockedFileSink::Impl {
-    Impl(std::filesystem::path p, const IClock& c, std::size_t frames_per_block)
-        : path{std::move(p)}, clock{c}, block_frames{frames_per_block} {}
+    Impl(std::filesystem::path p, const IClock& play, const IClock& file_c,
+         std::size_t frames_per_block)
+        : path{std::move(p)},
+          play_clock{play},
+          file_clock{file_c},
+          block_frames{frames_per_block} {}
 
     void run(std::chrono::steady_clock::time_point steady_start) noexcept;
     void close_file() noexcept;
 
     std::filesystem::path path;
-    const IClock& clock;
+    const IClock& play_clock;
+    const IClock& file_clock;
     std::size_t block_frames;
 
     std::thread thread;
     std::atomic<bool> running{false};
     std::atomic<std::uint64_t> frames{0};
+    std::atomic<std::uint64_t> reanchors{0};
 
     // Set by start() before the thread starts; then owned by the thread until stop() joins it.
     std::FILE* file = nullptr;
     std::vector<unsigned char> pcm;
     IRenderSource* source = nullptr;
-    TimePoint first_sample_time{};
+    TimePoint first_sample_time{};  // on file_clock
+    TimePoint first_play_time{};    // the same instant on play_clock
     std::vector<float> block;
+    DeviceTimeline timeline;
 };
 
 void ClockedFileSink::Impl::run(std::chrono::steady_clock::time_point steady_start) noexcept {
     std::uint64_t k = 0;
     std::uint64_t since_header = 0;
+    Duration shift{};
+    std::optional<Duration> base;
     while (running.load(std::memory_order_acquire)) {
         const auto offset = frames_to_duration(static_cast<std::int64_t>(k * block_frames));
         // Absolute deadlines: block k is due at steady_start + k * block duration, so the
@@ -109,7 +127,31 @@ void ClockedFileSink::Impl::run(std::chrono::steady_clock::time_point steady_sta
         if (!running.load(std::memory_order_acquire)) {
             break;
         }
-        source->render(block, first_sample_time + offset);
+        // How far the play clock has moved against the steady clock since the first block: read
+        // between two steady readings (dropped when the thread was preempted in between), and
+        // taken only when it moved by more than read noise, so an uncorrected clock keeps an
+        // exact timeline. The first good reading is the base (whatever passed between start()'s
+        // clock readings is not a correction).
+        {
+            const auto s1 = std::chrono::steady_clock::now();
+            const TimePoint now = play_clock.now();
+            const auto s2 = std::chrono::steady_clock::now();
+            if (s2 - s1 < kMaxReadingSpread) {
+                const Duration apart =
+                    (now - first_play_time) -
+                    std::chrono::duration_cast<Duration>(s1 + (s2 - s1) / 2 - steady_start);
+                if (!base) {
+                    base = apart;
+                } else if (std::chrono::abs(apart - *base - shift) > kReadNoise) {
+                    shift = apart - *base;
+                }
+            }
+        }
+        // When this block is heard on the play clock, through the timeline (smooths a slew,
+        // re-anchors once on a step).
+        const TimePoint reported = first_play_time + offset + shift;
+        source->render(block, timeline.next(reported, block.size()));
+        reanchors.store(timeline.reanchors(), std::memory_order_relaxed);
         const auto total = frames.fetch_add(block.size(), std::memory_order_relaxed) + block.size();
         if (file == nullptr) {
             ++k;  // a null output: rendered and dropped
@@ -136,7 +178,11 @@ void ClockedFileSink::Impl::close_file() noexcept {
 
 ClockedFileSink::ClockedFileSink(std::filesystem::path path, const IClock& clock,
                                  std::size_t block_frames)
-    : impl_{std::make_unique<Impl>(std::move(path), clock,
+    : ClockedFileSink{std::move(path), clock, clock, block_frames} {}
+
+ClockedFileSink::ClockedFileSink(std::filesystem::path path, const IClock& play_clock,
+                                 const IClock& file_clock, std::size_t block_frames)
+    : impl_{std::make_unique<Impl>(std::move(path), play_clock, file_clock,
                                    block_frames == 0 ? std::size_t{480} : block_frames)} {}
 
 ClockedFileSink::~ClockedFileSink() {
@@ -161,7 +207,11 @@ Status ClockedFileSink::start(IRenderSource& source) {
     }
 
     // Microsecond resolution, so the sidecar states the first sample's time exactly.
-    d.first_sample_time = std::chrono::time_point_cast<std::chrono::microseconds>(d.clock.now());
+    d.first_sample_time =
+        std::chrono::time_point_cast<std::chrono::microseconds>(d.file_clock.now());
+    d.first_play_time = &d.play_clock == &d.file_clock
+                            ? d.first_sample_time
+                            : d.first_sample_time + (d.play_clock.now() - d.file_clock.now());
     const auto steady_start = std::chrono::steady_clock::now();
     std::filesystem::path sidecar = d.path;
     sidecar += ".json";
@@ -178,6 +228,8 @@ Status ClockedFileSink::start(IRenderSource& source) {
 
     d.source = &source;
     d.block.assign(d.block_frames, 0.0F);
+    d.timeline.reset();
+    d.reanchors.store(0, std::memory_order_relaxed);
     d.frames.store(0, std::memory_order_relaxed);
     d.running.store(true, std::memory_order_release);
     d.thread = std::thread{[&d, steady_start] { d.run(steady_start); }};
@@ -198,6 +250,10 @@ void ClockedFileSink::stop() {
 
 std::uint64_t ClockedFileSink::frames_rendered() const {
     return impl_->frames.load(std::memory_order_relaxed);
+}
+
+std::uint64_t ClockedFileSink::reanchors() const {
+    return impl_->reanchors.load(std::memory_order_relaxed);
 }
 
 std::string ClockedFileSink::describe() const {

@@ -7,6 +7,9 @@ namespace loa::audio {
 TimePoint DeviceTimeline::next(TimePoint reported, std::size_t frames) noexcept {
     const Duration error = reported - (base_ + frames_to_duration(frames_));
     if (!started_ || error >= kSnap || error <= -kSnap) {
+        if (started_) {
+            ++reanchors_;
+        }
         base_ = reported;
         frames_ = 0;
         started_ = true;

@@ -9,9 +9,14 @@
 #include <portaudio.h>
 #include <spdlog/spdlog.h>
 
+#include <pthread.h>
+
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <mutex>
+#include <thread>
 
 namespace loa::audio {
 
@@ -83,6 +88,11 @@ Duration seconds(double s) {
     return Duration{static_cast<std::int64_t>(std::llround(s * 1e9))};
 }
 
+// How often the clock thread re-reads the wall clock against PortAudio's stream time.
+constexpr auto kClockInterval = std::chrono::milliseconds{50};
+// A reading whose two stream times lie further apart (the thread was preempted) is dropped.
+constexpr double kMaxReadingSpread = 0.001;
+
 }  // namespace
 
 struct PortAudioOutput::Impl {
@@ -99,10 +109,22 @@ struct PortAudioOutput::Impl {
     std::string device;
     bool running = false;
 
-    // Set by start() while the stream is stopped, before `source` is published.
-    TimePoint anchor_wall{};
-    double anchor_stream = 0.0;
+    // Reads the wall clock against the stream time; answers false (and keeps the mapping it had)
+    // when preempted in between, unless `force`.
+    bool read_anchor(bool force = false) noexcept;
+    void follow_clock() noexcept;
+
     double output_latency = 0.0;
+    // The wall-clock time (of `clock`, ns since the epoch) at stream time 0: set by start() while
+    // the stream is stopped, then refreshed by "loa-audio-clock" every kClockInterval, so the
+    // callback follows the clock's corrections; read by the callback (a relaxed atomic load).
+    std::atomic<std::int64_t> wall_at_stream_zero{0};
+    double start_stream = 0.0;  // stream time at start(), for hosts that report no times
+
+    std::thread clock_thread;  // "loa-audio-clock", while running
+    std::mutex clock_mutex;
+    std::condition_variable clock_wake;
+    bool clock_stop = false;  // guarded by clock_mutex
 
     DeviceTimeline timeline;  // the callback's own
 
@@ -127,9 +149,11 @@ int PortAudioOutput::Impl::callback(const void* /*input*/, void* output, unsigne
         if (dac == 0.0 && time_info != nullptr && time_info->currentTime != 0.0) {
             dac = time_info->currentTime + d.output_latency;
         }
+        // The stream time mapped to the wall clock as last read by "loa-audio-clock".
+        const TimePoint zero{Duration{d.wall_at_stream_zero.load(std::memory_order_relaxed)}};
         const TimePoint reported = dac != 0.0
-                                       ? d.anchor_wall + seconds(dac - d.anchor_stream)
-                                       : d.anchor_wall + seconds(d.output_latency) +
+                                       ? zero + seconds(dac)
+                                       : zero + seconds(d.start_stream + d.output_latency) +
                                              frames_to_duration(static_cast<std::int64_t>(done));
         src->render(out, d.timeline.next(reported, frame_count));
     }
@@ -138,6 +162,30 @@ int PortAudioOutput::Impl::callback(const void* /*input*/, void* output, unsigne
         d.device_underflows.fetch_add(1, std::memory_order_relaxed);
     }
     return paContinue;
+}
+
+bool PortAudioOutput::Impl::read_anchor(bool force) noexcept {
+    const double before = Pa_GetStreamTime(stream);
+    const TimePoint wall = clock.now();
+    const double after = Pa_GetStreamTime(stream);
+    if (!force && (after - before > kMaxReadingSpread || after < before)) {
+        return false;
+    }
+    const TimePoint zero = wall - seconds((before + after) / 2.0);
+    wall_at_stream_zero.store(zero.time_since_epoch().count(), std::memory_order_relaxed);
+    return true;
+}
+
+// "loa-audio-clock": keeps the callback's stream-to-wall mapping on the clock, which the link
+// corrects at any time (a slew, or a step at start-up). The callback's DeviceTimeline smooths
+// what it reads and re-anchors once on a step.
+void PortAudioOutput::Impl::follow_clock() noexcept {
+    std::unique_lock lock{clock_mutex};
+    while (!clock_wake.wait_for(lock, kClockInterval, [this] { return clock_stop; })) {
+        lock.unlock();
+        read_anchor();
+        lock.lock();
+    }
 }
 
 Result<std::unique_ptr<PortAudioOutput>> PortAudioOutput::open(const std::string& device,
@@ -238,9 +286,12 @@ Status PortAudioOutput::start(IRenderSource& source) {
     if (d.running) {
         return Error{fmt::format("{} is already running", describe())};
     }
-    // One mapping from stream time to the wall clock, taken while no callback runs.
-    d.anchor_wall = d.clock.now();
-    d.anchor_stream = Pa_GetStreamTime(d.stream);
+    // A first mapping from stream time to the wall clock, taken while no callback runs; the
+    // clock thread keeps it up to date.
+    if (!d.read_anchor() && !d.read_anchor()) {
+        d.read_anchor(true);
+    }
+    d.start_stream = Pa_GetStreamTime(d.stream);
     d.timeline.reset();
     d.frames.store(0, std::memory_order_relaxed);
     d.source.store(&source, std::memory_order_release);
@@ -250,6 +301,12 @@ Status PortAudioOutput::start(IRenderSource& source) {
             fmt::format("PortAudio: cannot start {}: {}", describe(), Pa_GetErrorText(err))};
     }
     d.running = true;
+    {
+        const std::lock_guard lock{d.clock_mutex};
+        d.clock_stop = false;
+    }
+    d.clock_thread = std::thread{[&d] { d.follow_clock(); }};
+    pthread_setname_np(d.clock_thread.native_handle(), "loa-audio-clock");
     return Status::success();
 }
 
@@ -257,6 +314,14 @@ void PortAudioOutput::stop() {
     Impl& d = *impl_;
     if (!d.running) {
         return;
+    }
+    {
+        const std::lock_guard lock{d.clock_mutex};
+        d.clock_stop = true;
+    }
+    d.clock_wake.notify_all();
+    if (d.clock_thread.joinable()) {
+        d.clock_thread.join();
     }
     if (const PaError err = Pa_StopStream(d.stream); err != paNoError) {
         spdlog::warn("PortAudio: stopping {}: {}", describe(), Pa_GetErrorText(err));

@@ -2,10 +2,12 @@
 
 #include "commands.hpp"
 #include "credentials.hpp"
+#include "emergency_commands.hpp"
 #include "loa/cli/api_client.hpp"
 #include "loa/cli/time_input.hpp"
 #include "loa/common/time_format.hpp"
 #include "messages.hpp"
+#include "monitoring_commands.hpp"
 
 #include <fmt/format.h>
 // CLI11's inlined string code trips GCC 12's -Wnull-dereference (a false positive).
@@ -505,6 +507,8 @@ int CliApp::run(int argc, const char* const* argv) {
     add_asrun_commands(app, o, action);
     add_auth_commands(app, o, action, now);
     add_bulletin_commands(app, o, action, now);
+    add_monitoring_commands(app, action);
+    add_emergency_commands(app, action);
 
     try {
         app.parse(argc, argv);

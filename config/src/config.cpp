@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -355,6 +356,10 @@ void read_playout(const TomlReader& reader, AgentConfig& config) {
     if (auto n = reader.integer_in("monitor", "clip_samples", 0, 48000)) {
         config.monitor.clip_samples = static_cast<std::uint32_t>(*n);
     }
+    constexpr std::int64_t kDayMs = 24LL * 3600 * 1000;
+    if (auto ms = reader.integer_in("clock", "simulated_offset_ms", -kDayMs, kDayMs)) {
+        config.clock.simulated_offset = std::chrono::milliseconds{*ms};
+    }
     for (std::size_t i = 0; i < kPriorityClassNames.size(); ++i) {
         const auto name = kPriorityClassNames[i];
         if (auto db = reader.number_in("playout", fmt::format("{}_volume_db", name), -60.0, 6.0)) {
@@ -469,6 +474,8 @@ SchedulerConfig parse_scheduler_config(std::string_view toml, const std::string&
            "opus_complexity", "bandwidth", "codec_headroom_db", "tts_voice"}},
          {"auth", {"approval_required_for", "session_days"}},
          {"bulletins", {"emergency_delay_s"}},
+         {"emergency", {"lead_s", "allow_operators"}},
+         {"alerts", {"test_stations"}},
          {"log", {"level"}}}};
     SchedulerConfig config;
     config.state_dir = read_state_dir(reader, config.state_dir);
@@ -519,6 +526,28 @@ SchedulerConfig parse_scheduler_config(std::string_view toml, const std::string&
     if (auto seconds = reader.integer_in("bulletins", "emergency_delay_s", 1, 300)) {
         config.emergency_delay = std::chrono::seconds{*seconds};
     }
+    if (auto seconds = reader.integer_in("emergency", "lead_s", 1, 60)) {
+        config.emergency_lead = std::chrono::seconds{*seconds};
+    }
+    if (auto allow = reader.boolean("emergency", "allow_operators")) {
+        config.emergency_allow_operators = *allow;
+    }
+    if (auto stations = reader.strings("alerts", "test_stations")) {
+        for (const auto& id : *stations) {
+            const bool valid =
+                !id.empty() && id.size() <= 64 && std::all_of(id.begin(), id.end(), [](char c) {
+                    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' ||
+                           c == '_' || c == '.';
+                });
+            if (!valid) {
+                reader.fail("alerts", "test_stations",
+                            fmt::format("\"{}\" is not a station id (1 to 64 letters, digits, "
+                                        "'-', '_' or '.')",
+                                        id));
+            }
+        }
+        config.alert_test_stations = *stations;
+    }
     config.log_level = read_log_level(reader, config.log_level);
     return config;
 }
@@ -537,6 +566,7 @@ AgentConfig parse_agent_config(std::string_view toml, const std::string& origin)
          {"playout", playout_keys()},
          {"monitor", {"dead_air_db", "dead_air_s", "clip_samples"}},
          {"aircheck", {"enabled", "dir", "keep_days", "format", "bitrate_kbps"}},
+         {"clock", {"simulated_offset_ms"}},
          {"chimes", chime_keys()},
          {"zones", kZoneKeys, true}}};
     AgentConfig config;
@@ -667,6 +697,12 @@ void render_playout(const AgentConfig& config, std::string& out) {
     out += fmt::format("format = {}\n",
                        quote(config.aircheck.format == AirCheckFormat::flac ? "flac" : "opus"));
     out += fmt::format("bitrate_kbps = {}\n", config.aircheck.bitrate_kbps);
+    if (config.clock.simulated_offset != std::chrono::milliseconds::zero()) {
+        line("");
+        line("[clock]");
+        line("# A testing aid: this agent's own clock is made wrong by this many milliseconds.");
+        out += fmt::format("simulated_offset_ms = {}\n", config.clock.simulated_offset.count());
+    }
     line("");
     line("[chimes]");
     line("# Ogg Opus files played right before / right after the items of a class, e.g.");

@@ -67,6 +67,12 @@ std::string body_name(const wire::Envelope& envelope) {
             return "station_events";
         case wire::Envelope::kStationEventAck:
             return "station_event_ack";
+        case wire::Envelope::kLiveStart:
+            return "live_start";
+        case wire::Envelope::kLiveFrame:
+            return "live_frame";
+        case wire::Envelope::kLiveStop:
+            return "live_stop";
         case wire::Envelope::BODY_NOT_SET:
             return "none";
         default:  // a body added to loa.proto after this list

@@ -1,5 +1,7 @@
 #include "loa/scheduler/http_api.hpp"
 
+#include "http_emergency_routes.hpp"
+#include "http_monitoring_routes.hpp"
 #include "loa/common/logging.hpp"
 #include "loa/common/time_format.hpp"
 #include "loa/config/config.hpp"
@@ -186,11 +188,13 @@ struct HttpApi::Impl {
     RequestAuth login_auth;
 
     httplib::Server server;
+    std::unique_ptr<EmergencyRoutes> emergency_routes;  // emergency broadcasts and CAP alerts
     ListenAddress address;
     std::thread thread;
     std::mutex listen_mutex;
     std::condition_variable listen_done_cv;
     bool listen_done = false;
+    std::unique_ptr<HttpMonitoringRoutes> monitoring;  // status, coverage, compliance, alarms
 
     Impl(HttpApiOptions o, const SchedulerKeys& k, const AssetLibrary& a, ILinkEvents& l,
          Planner& p, const IClock& c)
@@ -458,7 +462,16 @@ struct HttpApi::Impl {
         planning_routes();
         auth_routes();
         bulletin_routes();
+        emergency_routes = std::make_unique<EmergencyRoutes>(EmergencyRoutesContext{
+            server, store_mutex, store, audit, assets, planner, clock, options.emergency,
+            [this](const httplib::Request& q, httplib::Response& r) {
+                return authenticate(q, r);
+            }});
         server.Get("/api/v1/asrun", authed(&Impl::list_as_run));
+        monitoring = std::make_unique<HttpMonitoringRoutes>(
+            server, MonitoringRouteContext{
+                        options, planner, link, clock,
+                        [this](const auto& req, auto& res) { return authenticate(req, res); }});
     }
 
     void planning_routes() {

@@ -7,6 +7,7 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <set>
 #include <utility>
@@ -594,6 +595,113 @@ std::optional<StoredEntry> Planner::entry(std::int64_t id) {
 std::vector<StoredEntry> Planner::entries() {
     std::lock_guard lock{mutex_};
     return store_.list_entries();
+}
+
+namespace {
+
+// A failed entry of a batch: thrown so that the batch's transaction rolls back (and the compiler
+// is reloaded from the store), then answered as an Error.
+struct BatchFailure {
+    std::string message;
+};
+
+void merge_change(PlanChange& into, PlanChange&& change) {
+    into.entry_ids.push_back(change.entry_id);
+    if (into.entry_id == 0) {
+        into.entry_id = change.entry_id;
+    }
+    for (auto& st : change.changed_stations) {
+        if (std::find(into.changed_stations.begin(), into.changed_stations.end(), st) ==
+            into.changed_stations.end()) {
+            into.changed_stations.push_back(std::move(st));
+        }
+    }
+    std::move(change.conflicts.begin(), change.conflicts.end(), std::back_inserter(into.conflicts));
+    append(into.problems, change.problems);
+}
+
+}  // namespace
+
+Result<PlanChange> Planner::add_entries(std::vector<ScheduleEntry> entries,
+                                        const std::string& created_by, const ChangeGuard& guard) {
+    std::lock_guard lock{mutex_};
+    if (entries.empty()) {
+        return Error{"no entry to add"};
+    }
+    if (auto s = check(guard); !s) {
+        return Error{s.message()};
+    }
+    const auto now = clock_.now();
+    try {
+        auto out = transact([&]() -> Result<PlanChange> {
+            PlanChange merged;
+            for (std::size_t i = 0; i < entries.size(); ++i) {
+                ScheduleEntry& entry = entries[i];
+                entry.id = 0;
+                if (entry.state == EntryState::approved) {
+                    entry.approved_at = now;
+                }
+                auto change = apply_entry(std::move(entry), true, created_by, ChangeGuard{});
+                if (!change) {
+                    throw BatchFailure{fmt::format("entry {}: {}", i + 1, change.error().message)};
+                }
+                merge_change(merged, std::move(change).value());
+            }
+            if (guard.record) {
+                guard.record(store_, merged);
+            }
+            return merged;
+        });
+        // Again after the commit: the link reads the new revisions only now.
+        if (out) {
+            notify(out->changed_stations);
+        }
+        return out;
+    } catch (const BatchFailure& failure) {
+        return Error{failure.message};
+    }
+}
+
+Result<PlanChange> Planner::retire_entries(const std::vector<std::int64_t>& ids,
+                                           const ChangeGuard& guard) {
+    std::lock_guard lock{mutex_};
+    std::vector<ScheduleEntry> to_retire;
+    for (const auto id : ids) {
+        auto stored = store_.find_entry(id);
+        if (!stored) {
+            return Error{fmt::format("entry {} does not exist", id)};
+        }
+        if (stored->entry.state != EntryState::retired) {
+            to_retire.push_back(std::move(stored->entry));
+        }
+    }
+    if (auto s = check(guard); !s) {
+        return Error{s.message()};
+    }
+    try {
+        auto out = transact([&]() -> Result<PlanChange> {
+            PlanChange merged;
+            for (auto& entry : to_retire) {
+                entry.state = EntryState::retired;
+                const auto id = entry.id;
+                auto change = edit_entry_locked(std::move(entry), ChangeGuard{});
+                if (!change) {
+                    throw BatchFailure{fmt::format("entry {}: {}", id, change.error().message)};
+                }
+                merge_change(merged, std::move(change).value());
+            }
+            if (guard.record) {
+                guard.record(store_, merged);
+            }
+            return merged;
+        });
+        if (out) {
+            notify(out->changed_stations);
+        }
+        return out;
+    } catch (const BatchFailure& failure) {
+        return Error{failure.message};
+    }
 }
 
 // --- bulletins

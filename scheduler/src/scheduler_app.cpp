@@ -59,6 +59,9 @@ SchedulerApp::SchedulerApp(config::SchedulerConfig config, const IClock& clock)
     }
     api.auth.session_lifetime = std::chrono::hours{24} * config_.session_days;
     api.emergency_delay = config_.emergency_delay;
+    api.emergency.lead = config_.emergency_lead;
+    api.emergency.allow_operators = config_.emergency_allow_operators;
+    api.emergency.test_stations = config_.alert_test_stations;
     api_ = std::make_unique<HttpApi>(std::move(api), keys_, *assets_, *link_, *planner_, clock);
 }
 

@@ -2,14 +2,16 @@
 
 #include "loa/common/digest.hpp"
 #include "loa/protocol/envelope.hpp"
+#include "loa/protocol/timeline_delta.hpp"
 
 #include <fmt/format.h>
-#include <google/protobuf/io/coded_stream.h>
-#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <nlohmann/json.hpp>
 
 #include <array>
+#include <cstdio>
 #include <map>
 #include <span>
+#include <variant>
 
 namespace loa::scheduler {
 namespace {
@@ -200,6 +202,67 @@ CREATE TABLE station_status (
 )sql",
 };
 
+// Monitoring (issue 5), a named schema part migrated after the main schema: loudspeaker clusters,
+// hamlets, the daily coverage history, and the log of stations going online and offline (written
+// by triggers on station_status, so whoever changes a station's liveness logs it).
+constexpr std::array<std::string_view, 1> kMonitoringMigrations{
+    R"sql(
+CREATE TABLE coverage_clusters (
+    id         TEXT PRIMARY KEY,
+    station_id TEXT NOT NULL,
+    zone       TEXT NOT NULL,
+    lon        REAL NOT NULL,
+    lat        REAL NOT NULL,
+    horns      INTEGER NOT NULL,
+    power_w    REAL NOT NULL,
+    reach_m    REAL NOT NULL
+);
+CREATE TABLE coverage_hamlets (
+    id         TEXT PRIMARY KEY,
+    unit_code  TEXT NOT NULL,
+    name       TEXT NOT NULL DEFAULT '',
+    households INTEGER NOT NULL,
+    shape      TEXT NOT NULL
+);
+CREATE TABLE coverage_data_version (
+    id      INTEGER PRIMARY KEY CHECK (id = 1),
+    version INTEGER NOT NULL
+);
+INSERT INTO coverage_data_version (id, version) VALUES (1, 0);
+CREATE TABLE coverage_history (
+    day                  TEXT NOT NULL,
+    unit_code            TEXT NOT NULL,
+    households           REAL NOT NULL,
+    households_installed REAL NOT NULL,
+    households_working   REAL NOT NULL,
+    area_m2              REAL NOT NULL,
+    area_installed_m2    REAL NOT NULL,
+    area_working_m2      REAL NOT NULL,
+    taken_at_us          INTEGER NOT NULL,
+    PRIMARY KEY (day, unit_code)
+);
+CREATE TABLE station_liveness (
+    station_id TEXT NOT NULL,
+    online     INTEGER NOT NULL,
+    at_us      INTEGER NOT NULL
+);
+CREATE INDEX station_liveness_by_station ON station_liveness (station_id, at_us);
+INSERT INTO station_liveness (station_id, online, at_us)
+    SELECT station_id, online, online_changed_at_us FROM station_status;
+CREATE TRIGGER station_liveness_insert AFTER INSERT ON station_status
+BEGIN
+    INSERT INTO station_liveness (station_id, online, at_us)
+        VALUES (new.station_id, new.online, new.online_changed_at_us);
+END;
+CREATE TRIGGER station_liveness_update AFTER UPDATE OF online ON station_status
+    WHEN old.online != new.online
+BEGIN
+    INSERT INTO station_liveness (station_id, online, at_us)
+        VALUES (new.station_id, new.online, new.online_changed_at_us);
+END;
+)sql",
+};
+
 wire::AsRunStatus status_from_text(const std::string& text) {
     for (const auto s : {wire::COMPLETED, wire::FAILED, wire::INTERRUPTED}) {
         if (protocol::as_run_status_name(s) == text) {
@@ -262,23 +325,11 @@ void bind_key(sqlite::Statement& s, int index, const std::string& public_key) {
     }
 }
 
-// Protobuf with deterministic serialization, so equal timelines give equal bytes.
-std::string serialize(const wire::Timeline& timeline) {
-    std::string out;
-    {
-        google::protobuf::io::StringOutputStream stream{&out};
-        google::protobuf::io::CodedOutputStream coded{&stream};
-        coded.SetSerializationDeterministic(true);
-        timeline.SerializeToCodedStream(&coded);
-    }
-    return out;
-}
-
 // The bytes of a timeline's items alone: what tells whether a revision changed anything.
 std::string items_bytes(const wire::Timeline& timeline) {
     wire::Timeline items;
     *items.mutable_items() = timeline.items();
-    return serialize(items);
+    return protocol::serialize_timeline(items);
 }
 
 constexpr const char* kEntryColumns =
@@ -335,6 +386,7 @@ SchedulerStore::SchedulerStore(const std::string& path)
     // Migration 3 rebuilds tables that others reference: foreign keys are checked after it.
     db_->exec("PRAGMA foreign_keys = OFF");
     db_->migrate(kMigrations, "loa-scheduler");
+    db_->migrate(kMonitoringMigrations, "loa-scheduler", "monitoring");
     db_->exec("PRAGMA foreign_keys = ON");
     {
         sqlite::Statement check{*db_, "PRAGMA foreign_key_check"};
@@ -868,7 +920,7 @@ void SchedulerStore::insert_timeline(const std::string& station_id, std::uint64_
                       "VALUES (?, ?, ?, ?)"}
         .bind(1, station_id)
         .bind(2, revision)
-        .bind_blob(3, serialize(timeline))
+        .bind_blob(3, protocol::serialize_timeline(timeline))
         .bind(4, to_unix_us(now))
         .run();
     sqlite::Statement{*db_, "UPDATE stations SET timeline_revision = ? WHERE id = ?"}
@@ -1189,6 +1241,268 @@ std::optional<TimePoint> SchedulerStore::offline_since(const std::string& statio
         return std::nullopt;
     }
     return from_unix_us(health->online_changed_at_us);
+}
+
+// --- monitoring
+
+namespace {
+
+nlohmann::json ring_json(const coverage::Ring& ring) {
+    auto out = nlohmann::json::array();
+    for (const auto& p : ring) {
+        out.push_back({p.lon, p.lat});
+    }
+    return out;
+}
+
+// A hamlet's shape as a GeoJSON geometry (Point or MultiPolygon).
+std::string shape_text(const coverage::AreaShape& shape) {
+    if (const auto* point = std::get_if<coverage::LonLat>(&shape)) {
+        return nlohmann::json{{"type", "Point"}, {"coordinates", {point->lon, point->lat}}}.dump();
+    }
+    auto polygons = nlohmann::json::array();
+    for (const auto& polygon : std::get<std::vector<coverage::Polygon>>(shape)) {
+        auto rings = nlohmann::json::array();
+        rings.push_back(ring_json(polygon.outer));
+        for (const auto& hole : polygon.holes) {
+            rings.push_back(ring_json(hole));
+        }
+        polygons.push_back(std::move(rings));
+    }
+    return nlohmann::json{{"type", "MultiPolygon"}, {"coordinates", polygons}}.dump();
+}
+
+coverage::Ring ring_of(const nlohmann::json& j) {
+    coverage::Ring ring;
+    for (const auto& p : j) {
+        ring.push_back({p.at(0).get<double>(), p.at(1).get<double>()});
+    }
+    return ring;
+}
+
+coverage::AreaShape shape_of(const std::string& text, const std::string& id) {
+    const auto j = nlohmann::json::parse(text, nullptr, false);
+    try {
+        if (j.is_object() && j.value("type", "") == "Point") {
+            const auto& c = j.at("coordinates");
+            return coverage::LonLat{c.at(0).get<double>(), c.at(1).get<double>()};
+        }
+        if (j.is_object() && j.value("type", "") == "MultiPolygon") {
+            std::vector<coverage::Polygon> polygons;
+            for (const auto& rings : j.at("coordinates")) {
+                coverage::Polygon polygon;
+                for (std::size_t i = 0; i < rings.size(); ++i) {
+                    (i == 0 ? polygon.outer : polygon.holes.emplace_back()) = ring_of(rings[i]);
+                }
+                polygons.push_back(std::move(polygon));
+            }
+            return polygons;
+        }
+    } catch (const nlohmann::json::exception&) {
+    }
+    throw StoreError{fmt::format("database: the shape of hamlet '{}' is corrupt", id)};
+}
+
+std::string day_text(std::chrono::year_month_day d) {
+    return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(d.year()),
+                       static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
+}
+
+std::chrono::year_month_day day_of(const std::string& text) {
+    int y = 0;
+    unsigned m = 0;
+    unsigned d = 0;
+    if (std::sscanf(text.c_str(), "%d-%u-%u", &y, &m, &d) != 3) {
+        throw StoreError{fmt::format("database: coverage history day '{}' is corrupt", text)};
+    }
+    return std::chrono::year_month_day{std::chrono::year{y}, std::chrono::month{m},
+                                       std::chrono::day{d}};
+}
+
+}  // namespace
+
+void SchedulerStore::put_clusters(std::span<const coverage::Cluster> clusters) {
+    Transaction tx{*this};
+    for (const auto& c : clusters) {
+        sqlite::Statement{*db_,
+                          "INSERT OR REPLACE INTO coverage_clusters (id, station_id, zone, lon, "
+                          "lat, horns, power_w, reach_m) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"}
+            .bind(1, c.id)
+            .bind(2, c.station_id)
+            .bind(3, c.zone)
+            .bind(4, c.lon)
+            .bind(5, c.lat)
+            .bind(6, c.horns)
+            .bind(7, c.power_w)
+            .bind(8, c.reach_m)
+            .run();
+    }
+    db_->exec("UPDATE coverage_data_version SET version = version + 1");
+    tx.commit();
+}
+
+std::vector<coverage::Cluster> SchedulerStore::list_clusters() {
+    sqlite::Statement s{*db_,
+                        "SELECT id, station_id, zone, lon, lat, horns, power_w, reach_m FROM "
+                        "coverage_clusters ORDER BY id"};
+    std::vector<coverage::Cluster> out;
+    while (s.step()) {
+        coverage::Cluster c;
+        c.id = s.text(0);
+        c.station_id = s.text(1);
+        c.zone = s.text(2);
+        c.lon = s.real(3);
+        c.lat = s.real(4);
+        c.horns = static_cast<int>(s.int64(5));
+        c.power_w = s.real(6);
+        c.reach_m = s.real(7);
+        out.push_back(std::move(c));
+    }
+    return out;
+}
+
+void SchedulerStore::put_hamlets(std::span<const coverage::ResidentialArea> hamlets) {
+    Transaction tx{*this};
+    for (const auto& h : hamlets) {
+        sqlite::Statement{*db_,
+                          "INSERT OR REPLACE INTO coverage_hamlets (id, unit_code, name, "
+                          "households, shape) VALUES (?, ?, ?, ?, ?)"}
+            .bind(1, h.id)
+            .bind(2, h.unit_code)
+            .bind(3, h.name)
+            .bind(4, h.households)
+            .bind(5, shape_text(h.shape))
+            .run();
+    }
+    db_->exec("UPDATE coverage_data_version SET version = version + 1");
+    tx.commit();
+}
+
+std::vector<coverage::ResidentialArea> SchedulerStore::list_hamlets() {
+    sqlite::Statement s{
+        *db_, "SELECT id, unit_code, name, households, shape FROM coverage_hamlets ORDER BY id"};
+    std::vector<coverage::ResidentialArea> out;
+    while (s.step()) {
+        coverage::ResidentialArea h;
+        h.id = s.text(0);
+        h.unit_code = s.text(1);
+        h.name = s.text(2);
+        h.households = s.int64(3);
+        h.shape = shape_of(s.text(4), h.id);
+        out.push_back(std::move(h));
+    }
+    return out;
+}
+
+std::int64_t SchedulerStore::coverage_data_version() {
+    sqlite::Statement s{*db_, "SELECT version FROM coverage_data_version WHERE id = 1"};
+    return s.step() ? s.int64(0) : 0;
+}
+
+void SchedulerStore::put_coverage_snapshots(std::span<const coverage::CoverageSnapshot> snapshots,
+                                            TimePoint taken_at) {
+    Transaction tx{*this};
+    for (const auto& snap : snapshots) {
+        const auto& f = snap.figures;
+        sqlite::Statement{*db_,
+                          "INSERT OR REPLACE INTO coverage_history (day, unit_code, households, "
+                          "households_installed, households_working, area_m2, area_installed_m2, "
+                          "area_working_m2, taken_at_us) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"}
+            .bind(1, day_text(snap.date))
+            .bind(2, snap.unit_code)
+            .bind(3, f.households)
+            .bind(4, f.households_installed)
+            .bind(5, f.households_working)
+            .bind(6, f.area_m2)
+            .bind(7, f.area_installed_m2)
+            .bind(8, f.area_working_m2)
+            .bind(9, to_unix_us(taken_at))
+            .run();
+    }
+    tx.commit();
+}
+
+bool SchedulerStore::has_coverage_snapshot(std::chrono::year_month_day date) {
+    sqlite::Statement s{*db_, "SELECT 1 FROM coverage_history WHERE day = ? LIMIT 1"};
+    s.bind(1, day_text(date));
+    return s.step();
+}
+
+std::vector<coverage::CoverageSnapshot> SchedulerStore::list_coverage_history(
+    const std::string& unit_code) {
+    sqlite::Statement s{*db_,
+                        "SELECT day, unit_code, households, households_installed, "
+                        "households_working, area_m2, area_installed_m2, area_working_m2 FROM "
+                        "coverage_history WHERE (?1 = '' OR unit_code = ?1) ORDER BY day, "
+                        "unit_code"};
+    s.bind(1, unit_code);
+    std::vector<coverage::CoverageSnapshot> out;
+    while (s.step()) {
+        coverage::CoverageSnapshot snap;
+        snap.date = day_of(s.text(0));
+        snap.unit_code = s.text(1);
+        snap.figures.households = s.real(2);
+        snap.figures.households_installed = s.real(3);
+        snap.figures.households_working = s.real(4);
+        snap.figures.area_m2 = s.real(5);
+        snap.figures.area_installed_m2 = s.real(6);
+        snap.figures.area_working_m2 = s.real(7);
+        out.push_back(std::move(snap));
+    }
+    return out;
+}
+
+std::vector<SchedulerStore::LivenessChange> SchedulerStore::list_liveness_changes(
+    const std::string& station_id, std::int64_t to_us) {
+    sqlite::Statement s{*db_,
+                        "SELECT station_id, online, at_us FROM station_liveness WHERE (?1 = '' OR "
+                        "station_id = ?1) AND at_us < ?2 ORDER BY station_id, at_us, rowid"};
+    s.bind(1, station_id).bind(2, to_us);
+    std::vector<LivenessChange> out;
+    while (s.step()) {
+        out.push_back({s.text(0), s.int64(1) != 0, s.int64(2)});
+    }
+    return out;
+}
+
+std::vector<SchedulerStore::StoredTimeline> SchedulerStore::list_timelines(
+    const std::string& station_id) {
+    sqlite::Statement s{*db_,
+                        "SELECT station_id, revision, timeline, created_at FROM timelines WHERE "
+                        "station_id = ? ORDER BY revision"};
+    s.bind(1, station_id);
+    std::vector<StoredTimeline> out;
+    while (auto t = read_timeline(s)) {
+        out.push_back(std::move(*t));
+    }
+    return out;
+}
+
+std::vector<AsRunRow> SchedulerStore::list_as_run_between(std::int64_t from_us,
+                                                          std::int64_t to_us) {
+    sqlite::Statement s{*db_,
+                        "SELECT record_id, station_id, item_id, asset_id, scheduled_at_us, "
+                        "started_at_us, ended_at_us, status, reason, timeline_revision, "
+                        "received_at_us FROM as_run WHERE scheduled_at_us >= ? AND "
+                        "scheduled_at_us < ? ORDER BY scheduled_at_us, received_at_us, record_id"};
+    s.bind(1, from_us).bind(2, to_us);
+    std::vector<AsRunRow> out;
+    while (s.step()) {
+        AsRunRow r;
+        r.record_id = s.text(0);
+        r.station_id = s.text(1);
+        r.item_id = s.text(2);
+        r.asset_id = s.text(3);
+        r.scheduled_at_us = s.int64(4);
+        r.started_at_us = s.int64(5);
+        r.ended_at_us = s.int64(6);
+        r.status = status_from_text(s.text(7));
+        r.reason = s.text(8);
+        r.timeline_revision = static_cast<std::uint64_t>(s.int64(9));
+        r.received_at_us = s.int64(10);
+        out.push_back(std::move(r));
+    }
+    return out;
 }
 
 }  // namespace loa::scheduler

@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <charconv>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -81,66 +80,13 @@ void write_key_file(const std::filesystem::path& file, const transport::CurveKey
     }
 }
 
-// Blanks the [clock] table out of `toml` and answers its simulated_offset_ms.
-Duration take_clock_table(std::string& toml, const std::string& origin) {
-    Duration offset{};
-    bool in_clock = false;
-    std::size_t line_no = 0;
-    std::size_t pos = 0;
-    while (pos < toml.size()) {
-        ++line_no;
-        auto end = toml.find('\n', pos);
-        if (end == std::string::npos) {
-            end = toml.size();
-        }
-        std::string line = trim(std::string_view{toml}.substr(pos, end - pos));
-        if (const auto hash = line.find('#'); hash != std::string::npos) {
-            line = trim(line.substr(0, hash));
-        }
-        if (!line.empty() && line.front() == '[') {
-            in_clock = line == "[clock]";
-        }
-        if (in_clock) {
-            if (!line.empty() && line.front() != '[') {
-                const auto eq = line.find('=');
-                const std::string key = trim(line.substr(0, eq));
-                if (eq == std::string::npos || key != "simulated_offset_ms") {
-                    throw config::ConfigError{
-                        fmt::format("{}:{}: clock.{}: unknown key (the [clock] table has only "
-                                    "simulated_offset_ms)",
-                                    origin, line_no, key)};
-                }
-                const std::string value = trim(line.substr(eq + 1));
-                std::int64_t ms = 0;
-                const auto* first = value.data();
-                const auto* last = value.data() + value.size();
-                const auto [ptr, ec] = std::from_chars(first, last, ms);
-                constexpr std::int64_t kDayMs = 24LL * 3600 * 1000;
-                if (value.empty() || ec != std::errc{} || ptr != last || ms < -kDayMs ||
-                    ms > kDayMs) {
-                    throw config::ConfigError{fmt::format(
-                        "{}:{}: clock.simulated_offset_ms: must be whole milliseconds between "
-                        "-86400000 and 86400000, not \"{}\"",
-                        origin, line_no, value)};
-                }
-                offset = std::chrono::milliseconds{ms};
-            }
-            std::fill(toml.begin() + static_cast<std::ptrdiff_t>(pos),
-                      toml.begin() + static_cast<std::ptrdiff_t>(end), ' ');
-        }
-        pos = end + 1;
-    }
-    return offset;
-}
-
 }  // namespace
 
 AgentConfigFile parse_agent_config_file(std::string_view toml, const std::string& origin) {
     AgentConfigFile file;
     file.sha256 = sha256_hex({reinterpret_cast<const std::uint8_t*>(toml.data()), toml.size()});
-    std::string rest{toml};
-    file.simulated_clock_offset = take_clock_table(rest, origin);
-    file.config = config::parse_agent_config(rest, origin);
+    file.config = config::parse_agent_config(toml, origin);
+    file.simulated_clock_offset = file.config.clock.simulated_offset;
     return file;
 }
 

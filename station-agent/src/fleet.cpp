@@ -156,8 +156,10 @@ Fleet::Fleet(std::vector<FleetMember> members, const IClock& clock, FleetOptions
             agent->clock =
                 std::make_unique<StationClock>(clock, agent->member.simulated_clock_offset);
             const IClock& corrected = agent->clock->corrected();
-            auto output =
-                std::make_unique<audio::ClockedFileSink>(file, corrected, options.block_frames);
+            // As in a single agent: the output follows the applied offset (it re-anchors once on
+            // a step), the sidecar states sample 0 on the agent's own clock.
+            auto output = std::make_unique<audio::ClockedFileSink>(
+                file, agent->clock->output(), agent->clock->local(), options.block_frames);
             agent->output = output->describe();
             agent->service = std::make_unique<AgentService>(
                 config, std::move(key.keys), std::move(output), corrected, open_opus_frame_source);

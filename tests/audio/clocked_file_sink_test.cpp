@@ -7,6 +7,9 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
 #include <fstream>
 #include <thread>
 
@@ -150,4 +153,103 @@ TEST(ClockedFileSink, NullOutputPacesInRealTimeLikeADevice) {
     ASSERT_TRUE(wait_for([&] { return sink.frames_rendered() >= kSampleRate / 5; }, 5s));
     EXPECT_GE(std::chrono::steady_clock::now() - started, 190ms);
     sink.stop();
+}
+
+namespace {
+
+// The system clock plus a shift that a test changes at once, as the link corrects an agent's
+// clock while its output runs.
+class SteppedClock final : public loa::IClock {
+public:
+    loa::TimePoint now() const override {
+        return loa::SystemClock::instance().now() +
+               loa::Duration{shift_ns_.load(std::memory_order_relaxed)};
+    }
+    void set_shift(loa::Duration shift) {
+        shift_ns_.store(shift.count(), std::memory_order_relaxed);
+    }
+
+private:
+    std::atomic<std::int64_t> shift_ns_{0};
+};
+
+std::vector<short> read_samples(const std::filesystem::path& wav) {
+    SF_INFO info{};
+    SNDFILE* file = sf_open(wav.c_str(), SFM_READ, &info);
+    if (file == nullptr) {
+        return {};
+    }
+    std::vector<short> samples(static_cast<std::size_t>(info.frames));
+    sf_readf_short(file, samples.data(), info.frames);
+    sf_close(file);
+    return samples;
+}
+
+}  // namespace
+
+// The play clock is stepped while an item plays (the first clock exchange of an agent whose clock
+// was 1.5 s fast): the item goes on without a gap or a repeated sample, the timeline re-anchors
+// once, and the next item starts by the corrected time, on the sample.
+TEST(ClockedFileSink, FollowsAStepOfThePlayClockWithoutAGlitch) {
+    TempDir dir;
+    const auto wav = dir / "out.wav";
+    Player player;
+    SteppedClock play_clock;
+    const auto& file_clock = loa::SystemClock::instance();
+    ClockedFileSink sink{wav, play_clock, file_clock, 480};
+    ASSERT_TRUE(sink.start(player).ok());
+    std::ifstream sidecar_in{wav.string() + ".json"};
+    const auto t0 = loa::from_unix_us(
+        nlohmann::json::parse(sidecar_in).at("first_sample_utc_us").get<std::int64_t>());
+
+    // Item 1: 600 ms at 0.25, from 100 ms in.
+    auto first = player.cue(1, t0 + 100ms);
+    ASSERT_TRUE(first);
+    const std::vector<float> one(28800, 0.25F);
+    ASSERT_EQ(player.write(*first, one), one.size());
+    player.end_of_stream(*first);
+    // Once it plays, the clock is found 1.5 s fast and stepped back.
+    ASSERT_TRUE(wait_for([&] { return sink.frames_rendered() >= 48000 * 3 / 10; }, 3000ms));
+    play_clock.set_shift(-1500ms);
+    // Item 2: 100 ms at 0.5, cued on the corrected clock 700 ms ahead (after item 1), not on a
+    // block boundary.
+    const auto second_start = play_clock.now() + 700ms + frames_to_duration(123);
+    auto second = player.cue(2, second_start);
+    ASSERT_TRUE(second);
+    const std::vector<float> two(4800, 0.5F);
+    ASSERT_EQ(player.write(*second, two), two.size());
+    player.end_of_stream(*second);
+
+    int finished = 0;
+    ASSERT_TRUE(wait_for(
+        [&] {
+            while (auto done = player.poll_finished()) {
+                EXPECT_TRUE(done->completed);
+                ++finished;
+            }
+            return finished == 2;
+        },
+        3000ms));
+    sink.stop();
+    EXPECT_EQ(sink.reanchors(), 1U);
+
+    const auto samples = read_samples(wav);
+    ASSERT_FALSE(samples.empty());
+    // Item 1 is whole: 28800 samples at 0.25 in one run, from sample 4800.
+    const auto quarter = [](short s) { return std::abs(s - 8192) <= 2; };
+    const auto half = [](short s) { return std::abs(s - 16384) <= 2; };
+    const auto run_one = std::find_if(samples.begin(), samples.end(), quarter);
+    ASSERT_NE(run_one, samples.end());
+    EXPECT_EQ(run_one - samples.begin(), 4800);
+    const auto end_one = std::find_if_not(run_one, samples.end(), quarter);
+    EXPECT_EQ(end_one - run_one, 28800);
+    EXPECT_EQ(std::count_if(samples.begin(), samples.end(), quarter), 28800);
+    // Item 2 starts where the file clock, shifted by the correction, shows its cue time: within
+    // a sample or two (the clock is read a few microseconds apart from the steady clock).
+    const auto run_two = std::find_if(samples.begin(), samples.end(), half);
+    ASSERT_NE(run_two, samples.end());
+    EXPECT_EQ(std::count_if(samples.begin(), samples.end(), half), 4800);
+    const auto heard = t0 + frames_to_duration(run_two - samples.begin()) - 1500ms;
+    EXPECT_LT(std::chrono::abs(heard - second_start), 50us)
+        << std::chrono::duration<double, std::micro>(heard - second_start).count() << " us";
 }

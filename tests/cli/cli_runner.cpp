@@ -1,13 +1,13 @@
 #include "cli_runner.hpp"
 
 #include "loa/cli/cli_app.hpp"
+#include "loa/test/temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
 #include <cstdlib>
-#include <filesystem>
+#include <memory>
 #include <sstream>
-#include <system_error>
 
 namespace loa::cli::test {
 namespace {
@@ -16,25 +16,17 @@ namespace {
 class ConfigHome : public ::testing::Environment {
 public:
     void SetUp() override {
-        std::string pattern =
-            (std::filesystem::temp_directory_path() / "loa-cli-test-XXXXXX").string();
-        if (::mkdtemp(pattern.data()) == nullptr) {
-            throw std::runtime_error{"cannot make a temporary folder"};
-        }
-        path_ = pattern;
-        ::setenv("XDG_CONFIG_HOME", path_.c_str(), 1);
+        dir_ = std::make_unique<test_support::TempDir>();
+        ::setenv("XDG_CONFIG_HOME", dir_->path().c_str(), 1);
         ::unsetenv("LOA_TOKEN");
         ::unsetenv("LOA_TOKEN_FILE");
         ::unsetenv("LOA_SERVER");
     }
-    void TearDown() override {
-        std::error_code ec;
-        std::filesystem::remove_all(path_, ec);
-    }
-    const std::string& path() const { return path_; }
+    void TearDown() override { dir_.reset(); }
+    std::string path() const { return dir_->path().string(); }
 
 private:
-    std::string path_;
+    std::unique_ptr<test_support::TempDir> dir_;
 };
 
 ConfigHome* const kConfigHome =

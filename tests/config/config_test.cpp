@@ -5,6 +5,7 @@
 
 #include "loa/test/temp_dir.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -199,7 +200,7 @@ TEST(SchedulerConfig, UnknownSectionsAndKeysAreErrors) {
               "listen)");
     EXPECT_EQ(scheduler_error("[shedule]\nhorizon_hours = 1"),
               "sched.toml: unknown section '[shedule]' (did you mean 'schedule'?) (sections: "
-              "store, api, link, schedule, ingest, auth, bulletins, log)");
+              "store, api, link, schedule, ingest, auth, bulletins, emergency, alerts, log)");
     EXPECT_NE(scheduler_error("state_dir = \"/x\"").find("unknown key 'state_dir'"),
               std::string::npos);
     EXPECT_EQ(scheduler_error("api = 5"),
@@ -353,6 +354,33 @@ TEST(AgentConfig, BadAirCheckKeysAreNamed) {
     EXPECT_NE(agent_error(required_agent_keys() + "[aircheck]\nbitrate_kbps = 500\n")
                   .find("agent.toml: aircheck.bitrate_kbps: must be between 6 and 64"),
               std::string::npos);
+}
+
+TEST(AgentConfig, ReadsTheClockTable) {
+    EXPECT_EQ(loa::config::parse_agent_config(required_agent_keys(), "agent.toml").clock,
+              loa::config::ClockConfig{});
+    for (const auto ms : {-2000, 0, 1500, -86400000, 86400000}) {
+        const auto config = loa::config::parse_agent_config(
+            required_agent_keys() + fmt::format("[clock]\nsimulated_offset_ms = {}\n", ms),
+            "agent.toml");
+        EXPECT_EQ(config.clock.simulated_offset, std::chrono::milliseconds{ms});
+        // Rendered and read back unchanged.
+        EXPECT_EQ(
+            loa::config::parse_agent_config(loa::config::render_agent_config(config), "agent.toml"),
+            config);
+    }
+    const auto too_far =
+        agent_error(required_agent_keys() + "[clock]\nsimulated_offset_ms = 86400001\n");
+    EXPECT_NE(too_far.find("agent.toml: clock.simulated_offset_ms: must be between -86400000 "
+                           "and 86400000, not 86400001"),
+              std::string::npos)
+        << too_far;
+    EXPECT_NE(agent_error(required_agent_keys() + "[clock]\nsimulated_offset_ms = 1.5\n")
+                  .find("agent.toml: clock.simulated_offset_ms:"),
+              std::string::npos);
+    EXPECT_NE(
+        agent_error(required_agent_keys() + "[clock]\noffset_ms = 5\n").find("clock.offset_ms"),
+        std::string::npos);
 }
 
 TEST(AgentConfig, MisspeltKeyIsNamed) {

@@ -3,6 +3,7 @@
 #include "loa/common/clock.hpp"
 
 #include <cstddef>
+#include <cstdint>
 
 namespace loa::audio {
 
@@ -13,7 +14,15 @@ namespace loa::audio {
 // reported: jitter is filtered out while a slow drift between the device's sample clock and the
 // wall clock is followed. A jump beyond kSnap (an xrun, a restarted stream) is taken as is.
 //
-// Threads: used by the output's real-time callback only; next() is real-time safe (arithmetic).
+// The reported times come from the clock the agent plays by, re-read for every buffer, so the
+// timeline follows that clock's corrections (docs/protocol.md, Clock synchronisation): a slewed
+// correction (at most 0.5 ms per second) is followed smoothly, with a lag of about kGain buffers
+// of slew (under 0.5 ms with 10 ms buffers); a step of the clock (beyond kSnap) re-anchors the
+// timeline once, between two buffers. Audio is never cut or stretched by either: the next buffer
+// simply carries the new time, items already playing go on sample by sample, and items not yet
+// started start by the new time.
+//
+// Threads: used by the output's real-time thread only; next() is real-time safe (arithmetic).
 class DeviceTimeline {
 public:
     static constexpr std::int64_t kGain = 64;
@@ -23,10 +32,16 @@ public:
     // `reported`.
     TimePoint next(TimePoint reported, std::size_t frames) noexcept;
     // Forget the past: the next buffer is taken at its reported time.
-    void reset() noexcept { started_ = false; }
+    void reset() noexcept {
+        started_ = false;
+        reanchors_ = 0;
+    }
+    // Times the timeline was re-anchored on a report beyond kSnap (the first buffer excluded).
+    std::uint64_t reanchors() const noexcept { return reanchors_; }
 
 private:
     bool started_ = false;
+    std::uint64_t reanchors_ = 0;
     // The timeline is base_ + frames_ / 48000 (no rounding accumulates from block to block);
     // corrections move base_.
     TimePoint base_{};

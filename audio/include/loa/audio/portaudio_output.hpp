@@ -10,7 +10,11 @@
 namespace loa::audio {
 
 // Plays through a PortAudio output device, mono 48 kHz float. Maps PortAudio's stream time to the
-// wall clock once at start, so render() knows when each frame is heard.
+// wall clock of `clock`, so render() knows when each frame is heard: a thread "loa-audio-clock"
+// (started and joined by start/stop) re-reads the clock against the stream time every 50 ms and
+// publishes the mapping in an atomic; the callback smooths it through a DeviceTimeline, so the
+// output follows the clock's corrections (slews smoothly, re-anchors once on a step). The
+// callback itself never reads the clock.
 class PortAudioOutput final : public IAudioOutput {
 public:
     // Opens the device whose name is `device` ("default" = PortAudio's default output), on host

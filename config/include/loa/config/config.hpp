@@ -51,6 +51,14 @@ struct SchedulerConfig {
     // [bulletins] emergency_delay_s: an emergency bulletin airs this long after it is sent, 1 to
     // 300 (time for the timelines to reach the stations).
     std::chrono::seconds emergency_delay{5};
+    // [emergency] lead_s: an emergency session (POST /api/v1/emergency, CAP alerts) starts this
+    // long after it is asked for, 1 to 60: time for the agents to fetch the asset.
+    std::chrono::seconds emergency_lead{3};
+    // [emergency] allow_operators: a district operator may start (and stop) an emergency on the
+    // stations within its scope; otherwise only an admin may.
+    bool emergency_allow_operators = false;
+    // [alerts] test_stations: the station ids where CAP alerts of status Exercise or Test air.
+    std::vector<std::string> alert_test_stations;
 
     friend bool operator==(const SchedulerConfig&, const SchedulerConfig&) = default;
 };
@@ -128,6 +136,16 @@ struct AirCheckConfig {
     friend bool operator==(const AirCheckConfig&, const AirCheckConfig&) = default;
 };
 
+// [clock]: the agent's own clock.
+struct ClockConfig {
+    // simulated_offset_ms: makes the agent's own clock wrong by this much on purpose (a testing
+    // aid for the clock synchronisation: agents whose clocks are seconds apart must still play
+    // in step). Whole milliseconds, at most a day either way; 0 (the default) in production.
+    std::chrono::milliseconds simulated_offset{0};
+
+    friend bool operator==(const ClockConfig&, const ClockConfig&) = default;
+};
+
 struct AgentConfig {
     std::filesystem::path state_dir = "/var/lib/loa";         // [store] state_dir
     std::string station_id;                                   // [station] id (for logs; optional)
@@ -150,6 +168,7 @@ struct AgentConfig {
     std::array<ChimeFiles, 5> chimes;             // [chimes] <class>_before, <class>_after
     MonitorConfig monitor;                        // [monitor]
     AirCheckConfig aircheck;                      // [aircheck]
+    ClockConfig clock;                            // [clock]
 
     friend bool operator==(const AgentConfig&, const AgentConfig&) = default;
 };

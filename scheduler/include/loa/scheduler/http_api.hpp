@@ -5,15 +5,28 @@
 #include "loa/scheduler/auth_store.hpp"
 #include "loa/scheduler/authorizer.hpp"
 #include "loa/scheduler/link_events.hpp"
+#include "loa/scheduler/monitoring_options.hpp"
 #include "loa/scheduler/scheduler_keys.hpp"
 
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace loa::scheduler {
 
 class Planner;
+
+// Emergency broadcasts and CAP alerts ([emergency], [alerts]; docs/api.md, docs/alerts.md).
+struct EmergencyOptions {
+    // A session's first item starts this long after the request ([emergency] lead_s).
+    Duration lead = std::chrono::seconds{3};
+    // A district operator may start and stop sessions on stations of its scope
+    // ([emergency] allow_operators); otherwise only an admin may.
+    bool allow_operators = false;
+    // Where CAP alerts of status Exercise or Test air ([alerts] test_stations).
+    std::vector<std::string> test_stations;
+};
 
 struct HttpApiOptions {
     std::string listen = "127.0.0.1:8640";  // host:port; port 0 picks a free port
@@ -26,6 +39,8 @@ struct HttpApiOptions {
     AuthOptions auth;                            // token lifetimes, argon2 cost
     // An emergency bulletin airs this long after it is sent ([bulletins] emergency_delay_s).
     Duration emergency_delay = std::chrono::seconds{5};
+    MonitoringOptions monitoring;  // status, coverage, compliance, alarms, /metrics
+    EmergencyOptions emergency;
 };
 
 // The HTTP API of docs/api.md (JSON under /api/v1), served by cpp-httplib. Every request but

@@ -39,6 +39,8 @@ struct PlanChange {
     std::vector<std::string> changed_stations;  // whose timeline got a new revision
     std::vector<std::string> problems;          // entries whose targets stopped resolving, ...
     std::string programme_id;                   // put_programme: the programme's id
+    // add_entries and retire_entries: every entry made or retired, in order.
+    std::vector<std::int64_t> entry_ids;
 };
 
 // The network a change is checked against: the unit tree and every station, as the planner holds
@@ -160,6 +162,16 @@ public:
     Result<PlanChange> set_state(std::int64_t id, EntryState state, const ChangeGuard& guard = {});
     std::optional<StoredEntry> entry(std::int64_t id);
     std::vector<StoredEntry> entries();
+    // Adds every entry of `entries` as add_entry does, in one transaction with `guard`'s record,
+    // which runs once with the merged change (entry_ids: the new ids in order, entry_id the
+    // first, changed_stations and conflicts of all). When one fails nothing is stored and its
+    // error (prefixed "entry N: ", N counting from 1) is answered.
+    Result<PlanChange> add_entries(std::vector<ScheduleEntry> entries,
+                                   const std::string& created_by, const ChangeGuard& guard = {});
+    // Retires every entry of `ids` that is not retired yet (unknown ids are an error), in one
+    // transaction with `guard`'s record (entry_ids: those retired now).
+    Result<PlanChange> retire_entries(const std::vector<std::int64_t>& ids,
+                                      const ChangeGuard& guard = {});
 
     // The stations under the units `unit_codes` (each with its subtree) whose unit has no child
     // units: the communes a bulletin reaches. Errors name an unknown unit.

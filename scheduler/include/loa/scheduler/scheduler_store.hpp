@@ -3,11 +3,15 @@
 #include "loa/common/clock.hpp"
 #include "loa/common/result.hpp"
 #include "loa/common/sqlite.hpp"
+#include "loa/coverage/cluster.hpp"
+#include "loa/coverage/coverage_snapshot.hpp"
+#include "loa/coverage/residential_area.hpp"
 #include "loa/scheduler/admin_units.hpp"
 #include "loa/scheduler/records.hpp"
 #include "loa/scheduler/station_csv.hpp"
 #include "loa/scheduler/station_health.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -176,6 +180,36 @@ public:
     std::vector<StationHealth> list_station_health();
     // When the station went offline; nullopt when it is online or was never seen.
     std::optional<TimePoint> offline_since(const std::string& station_id);
+
+    // --- monitoring (issue 5; schema part "monitoring", see docs/api.md, Monitoring)
+    // Loudspeaker clusters and residential areas (hamlets): inserted, or replaced by id, all in
+    // one transaction.
+    void put_clusters(std::span<const coverage::Cluster> clusters);
+    std::vector<coverage::Cluster> list_clusters();
+    void put_hamlets(std::span<const coverage::ResidentialArea> hamlets);
+    std::vector<coverage::ResidentialArea> list_hamlets();
+    // Bumped by every put_clusters()/put_hamlets(): tells a cached coverage engine it is stale.
+    std::int64_t coverage_data_version();
+    // The daily coverage history: a snapshot replaces the one of the same date and unit.
+    void put_coverage_snapshots(std::span<const coverage::CoverageSnapshot> snapshots,
+                                TimePoint taken_at);
+    bool has_coverage_snapshot(std::chrono::year_month_day date);
+    // Oldest first; every unit when `unit_code` is empty.
+    std::vector<coverage::CoverageSnapshot> list_coverage_history(const std::string& unit_code);
+    // A station going online or offline, as logged (by a trigger) whenever station_status
+    // changes its `online` column.
+    struct LivenessChange {
+        std::string station_id;
+        bool online = false;
+        std::int64_t at_us = 0;
+    };
+    // Changes with at_us < to_us, by station then time; all stations when `station_id` is empty.
+    std::vector<LivenessChange> list_liveness_changes(const std::string& station_id,
+                                                      std::int64_t to_us);
+    // Every kept revision of the station's timeline, oldest first.
+    std::vector<StoredTimeline> list_timelines(const std::string& station_id);
+    // As-run records with from_us <= scheduled_at_us < to_us, oldest first.
+    std::vector<AsRunRow> list_as_run_between(std::int64_t from_us, std::int64_t to_us);
 
 private:
     // Stores an empty timeline as revision `revision` for every station that has none.

@@ -53,8 +53,10 @@ public:
     // Many agents in one process share one ZeroMQ context (before start()).
     void share_link_context(std::shared_ptr<zmq::context_t> context);
 
-    // Plays by `clock.corrected()` (which must be the clock given to the constructor and to the
-    // output) and keeps it synchronised to the scheduler over the link (before start()).
+    // Plays by `clock.corrected()` (which must be the clock given to the constructor; the output
+    // maps its stream time by `clock.output()`) and keeps it synchronised to the scheduler over
+    // the link (before start()). The output follows every later correction by itself (its
+    // DeviceTimeline), so start() need not wait for the first exchange.
     void use_station_clock(StationClock& clock);
     // The SHA-256 of the config file, reported in heartbeats (before start()).
     void set_config_sha256(std::string sha256);

@@ -10,18 +10,16 @@
 
 namespace loa::agent {
 
-// An agent config file as loaded by loa-agent: the config, the agent's own settings the config
-// library does not know yet, and the file's SHA-256 (reported in heartbeats).
+// An agent config file as loaded by loa-agent: the config and the file's SHA-256 (reported in
+// heartbeats).
 struct AgentConfigFile {
     config::AgentConfig config;
-    // [clock] simulated_offset_ms (default 0): makes the agent's own clock wrong by this much, a
-    // testing aid for the clock synchronisation. Integer milliseconds, at most a day either way.
+    // config.clock.simulated_offset ([clock] simulated_offset_ms), as a Duration.
     Duration simulated_clock_offset{};
     std::string sha256;  // of the file's bytes, hex
 };
 
-// Reads `path`: takes out the [clock] table (its lines become blank, so errors keep their line
-// numbers) and parses the rest with config::parse_agent_config. Start-up code: throws
+// Reads `path` and parses it with config::parse_agent_config. Start-up code: throws
 // config::ConfigError naming the file and the key, or when the file cannot be read.
 AgentConfigFile load_agent_config_file(const std::filesystem::path& path);
 // The same from text (tests); `origin` stands for the file name in errors.
