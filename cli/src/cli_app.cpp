@@ -3,6 +3,7 @@
 #include "commands.hpp"
 #include "credentials.hpp"
 #include "emergency_commands.hpp"
+#include "live_commands.hpp"
 #include "loa/cli/api_client.hpp"
 #include "loa/cli/time_input.hpp"
 #include "loa/common/time_format.hpp"
@@ -509,6 +510,7 @@ int CliApp::run(int argc, const char* const* argv) {
     add_bulletin_commands(app, o, action, now);
     add_monitoring_commands(app, action);
     add_emergency_commands(app, action);
+    add_live_commands(app, action);
 
     try {
         app.parse(argc, argv);

@@ -1,6 +1,7 @@
 #include "loa/scheduler/http_api.hpp"
 
 #include "http_emergency_routes.hpp"
+#include "http_live_routes.hpp"
 #include "http_monitoring_routes.hpp"
 #include "loa/common/logging.hpp"
 #include "loa/common/time_format.hpp"
@@ -189,6 +190,7 @@ struct HttpApi::Impl {
 
     httplib::Server server;
     std::unique_ptr<EmergencyRoutes> emergency_routes;  // emergency broadcasts and CAP alerts
+    std::unique_ptr<LiveRoutes> live_routes;            // live sessions
     ListenAddress address;
     std::thread thread;
     std::mutex listen_mutex;
@@ -464,6 +466,11 @@ struct HttpApi::Impl {
         bulletin_routes();
         emergency_routes = std::make_unique<EmergencyRoutes>(EmergencyRoutesContext{
             server, store_mutex, store, audit, assets, planner, clock, options.emergency,
+            [this](const httplib::Request& q, httplib::Response& r) {
+                return authenticate(q, r);
+            }});
+        live_routes = std::make_unique<LiveRoutes>(LiveRoutesContext{
+            server, store_mutex, store, audit, planner, link, clock, options.auth_policy,
             [this](const httplib::Request& q, httplib::Response& r) {
                 return authenticate(q, r);
             }});

@@ -1,5 +1,7 @@
 #include "loa/scheduler/link_server.hpp"
 
+#include "live_fanout.hpp"
+
 #include "loa/common/digest.hpp"
 #include "loa/common/logging.hpp"
 #include "loa/protocol/envelope.hpp"
@@ -107,6 +109,7 @@ LinkServer::LinkServer(LinkServerOptions options, const SchedulerKeys& keys, con
             station_by_key_[key] = id;
         }
     }
+    live_ = std::make_unique<LiveFanout>();
     wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (wake_fd_ < 0) {
         throw std::system_error{errno, std::generic_category(), "eventfd for the link thread"};
@@ -182,8 +185,9 @@ void LinkServer::run() {
     spdlog::info("link: serving on {}", endpoint_);
     while (!stop_.load()) {
         pongs_.store(pings_.load());
-        std::array<zmq::pollitem_t, 2> items{
-            {{socket_.handle(), 0, ZMQ_POLLIN, 0}, {nullptr, wake_fd_, ZMQ_POLLIN, 0}}};
+        std::array<zmq::pollitem_t, 3> items{{{socket_.handle(), 0, ZMQ_POLLIN, 0},
+                                              {nullptr, wake_fd_, ZMQ_POLLIN, 0},
+                                              {nullptr, live_->fd(), ZMQ_POLLIN, 0}}};
         try {
             zmq::poll(items, std::chrono::duration_cast<std::chrono::milliseconds>(kIdlePoll));
         } catch (const zmq::error_t& e) {
@@ -191,6 +195,9 @@ void LinkServer::run() {
                 return;
             }
             continue;  // EINTR
+        }
+        if ((items[2].revents & ZMQ_POLLIN) != 0) {
+            send_live_queued();
         }
         if ((items[1].revents & ZMQ_POLLIN) != 0) {
             handle_wakeup();
@@ -205,6 +212,36 @@ void LinkServer::run() {
         }
     }
     spdlog::info("link: stopped");
+}
+
+void LinkServer::send_live(const std::vector<std::string>& station_ids,
+                           const wire::Envelope& envelope) {
+    live_->publish(station_ids, protocol::encode(envelope));
+}
+
+std::uint64_t LinkServer::live_sent() const {
+    return live_->sent();
+}
+
+std::uint64_t LinkServer::live_dropped() const {
+    return live_->dropped();
+}
+
+void LinkServer::send_live_queued() {
+    live_->drain([this](const std::string& station_id, const std::string& bytes) {
+        const auto it = sessions_.find(station_id);
+        if (it == sessions_.end()) {
+            return false;  // not connected: live audio is not kept for later
+        }
+        try {
+            // Never blocks: a full pipe to a slow agent drops the frame, not the link.
+            return socket_.send(zmq::buffer(it->second.routing_id),
+                                zmq::send_flags::sndmore | zmq::send_flags::dontwait) &&
+                   socket_.send(zmq::buffer(bytes), zmq::send_flags::dontwait);
+        } catch (const zmq::error_t&) {
+            return false;  // EHOSTUNREACH: gone; its Hello brings it back
+        }
+    });
 }
 
 void LinkServer::handle_wakeup() {

@@ -5,6 +5,7 @@
 #include "loa/agent/amplifier.hpp"
 #include "loa/agent/amplifier_sequencer.hpp"
 #include "loa/agent/asset_cache.hpp"
+#include "loa/agent/live_receiver.hpp"
 #include "loa/agent/opus_frame_source.hpp"
 #include "loa/agent/output_monitor.hpp"
 #include "loa/agent/playout_engine.hpp"
@@ -157,6 +158,8 @@ AgentService::AgentService(const config::AgentConfig& config, transport::CurveKe
     link_->set_telemetry(*telemetry_);
 
     link_->set_timeline_handler([this](const wire::Timeline& t) { engine_->set_timeline(t); });
+    live_ = std::make_unique<LiveReceiver>(clock, *engine_);
+    link_->set_live_handler([this](const wire::Envelope& e) { live_->on_message(e); });
     link_->set_underrun_counter([this] { return player_->underruns(); });
     engine_->set_outbox_listener([this] { link_->wake(); });
 

@@ -700,6 +700,13 @@ struct LinkClient::Session {
                 return on_time_response(env.time_response(), received);
             case wire::Envelope::kStationEventAck:
                 return on_event_ack(env.station_event_ack(), now);
+            case wire::Envelope::kLiveStart:
+            case wire::Envelope::kLiveFrame:
+            case wire::Envelope::kLiveStop:
+                if (self.on_live_) {
+                    self.on_live_(env);
+                }
+                return;
             case wire::Envelope::kRefusal:
                 spdlog::warn("link: the scheduler refused a message: {}", env.refusal().reason());
                 return;
@@ -866,6 +873,10 @@ LinkClient::LinkClient(LinkOptions options, AgentStore& store, AssetCache& cache
 LinkClient::~LinkClient() {
     stop();
     ::close(wake_fd_);
+}
+
+void LinkClient::set_live_handler(LiveHandler handler) {
+    on_live_ = std::move(handler);
 }
 
 void LinkClient::set_timeline_handler(TimelineHandler handler) {

@@ -84,6 +84,7 @@ struct PlayoutEngine::Run {
     bool cancelled = false;  // removed from the timeline while cued
     std::size_t slot = 0;
     std::unique_ptr<IFrameSource> source;
+    std::shared_ptr<IFrameSource> live;  // a live session's source, fed by the link
     bool end_of_stream = false;
     std::vector<float> leftover;      // decoded frames not yet written to the ring
     std::size_t content_limit = 0;    // frames of the asset the item plays (duration_ms); 0: all
@@ -168,23 +169,65 @@ void PlayoutEngine::set_timeline(const wire::Timeline& timeline) {
     cv_.notify_all();
 }
 
+namespace {
+
+// Lets the engine own a live source that the link still feeds.
+class SharedFrameSource final : public IFrameSource {
+public:
+    explicit SharedFrameSource(std::shared_ptr<IFrameSource> source) : source_{std::move(source)} {}
+    std::size_t read(std::span<float> out) override { return source_->read(out); }
+    std::string error() const override { return source_->error(); }
+    bool pending() const override { return source_->pending(); }
+
+private:
+    std::shared_ptr<IFrameSource> source_;
+};
+
+}  // namespace
+
+void PlayoutEngine::play_live(const wire::TimelineItem& item,
+                              std::shared_ptr<IFrameSource> source) {
+    {
+        std::lock_guard lock{mu_};
+        incoming_live_.emplace_back(item, std::move(source));
+    }
+    cv_.notify_all();
+}
+
+void PlayoutEngine::add_live(const wire::TimelineItem& item, std::shared_ptr<IFrameSource> source) {
+    auto r = std::make_unique<Run>();
+    r->tag = next_tag_++;
+    r->item = item;
+    r->live = std::move(source);
+    r->before_frames = class_of(item).chime_before.size();
+    spdlog::info("playout: live session {} '{}' to start at {}", item.item_id(), item.title(),
+                 format_utc(r->start()));
+    runs_.emplace(r->tag, std::move(r));
+}
+
 void PlayoutEngine::run() {
     pthread_setname_np(pthread_self(), "loa-feeder");
     for (;;) {
         std::optional<wire::Timeline> incoming;
+        std::vector<std::pair<wire::TimelineItem, std::shared_ptr<IFrameSource>>> live;
         {
             std::unique_lock lock{mu_};
-            cv_.wait_for(lock, options_.service_interval,
-                         [this] { return stop_ || incoming_.has_value(); });
+            cv_.wait_for(lock, options_.service_interval, [this] {
+                return stop_ || incoming_.has_value() || !incoming_live_.empty();
+            });
             if (stop_) {
                 return;
             }
             incoming.swap(incoming_);
+            live.swap(incoming_live_);
         }
         loops_.fetch_add(1);
         try {
             if (incoming) {
                 apply_timeline(*incoming);
+            }
+            for (auto& [item, source] : live) {
+                add_live(item, std::move(source));
             }
             collect_finished();
             const TimePoint now = clock_.now();
@@ -213,7 +256,7 @@ void PlayoutEngine::apply_timeline(const wire::Timeline& timeline) {
         const bool kept =
             std::any_of(timeline.items().begin(), timeline.items().end(),
                         [&](const auto& item) { return r.same_item(item) && for_this_zone(item); });
-        if (kept || r.cancelled) {
+        if (kept || r.cancelled || r.live) {
             ++it;
             continue;
         }
@@ -293,14 +336,15 @@ void PlayoutEngine::schedule(TimePoint now) {
         if (now < start - options_.cue_lead) {
             break;  // sorted by start: nothing later is due either
         }
-        const bool ready = cache_.has(r->item.asset_id());
+        const bool ready = r->live || cache_.has(r->item.asset_id());
         if (too_late) {
             fail(*r, ready ? "missed start time" : "asset missing");
         } else if (!ready) {
             if (now >= start) {
                 fail(*r, "asset missing");
             }
-        } else if (!amplifier_.ready()) {
+        } else if (!amplifier_.ready() && !(r->live && !amplifier_.amplifier().state().faulted)) {
+            // A live session starts at short notice: it is cued while the amplifier warms up.
             // Never into a zone whose amplifier is faulted or off: a fault fails the item at
             // once; an amplifier that is merely not on yet has until the start.
             const auto state = amplifier_.amplifier().state();
@@ -326,7 +370,7 @@ void PlayoutEngine::drive_amplifier(TimePoint now) {
         } else if (r->state == Run::State::pending && r->first_sample() <= horizon &&
                    (!demand.next_start || r->first_sample() < *demand.next_start) &&
                    now <= r->first_sample() + options_.late_start_tolerance &&
-                   cache_.has(r->item.asset_id())) {
+                   (r->live || cache_.has(r->item.asset_id()))) {
             demand.next_start = r->first_sample();
         }
     }
@@ -340,6 +384,9 @@ void PlayoutEngine::drive_amplifier(TimePoint now) {
         if (r->state != Run::State::cued || r->cancelled || !r->abort_reason.empty()) {
             continue;
         }
+        if (r->live && !amplifier_.amplifier().state().faulted) {
+            continue;  // a live session goes on while the amplifier warms up
+        }
         spdlog::error("playout: item {} '{}' stopped: zone {}: {}", r->item.item_id(),
                       r->item.title(), amplifier_.zone(), reason);
         player_.cancel(r->slot);
@@ -348,11 +395,16 @@ void PlayoutEngine::drive_amplifier(TimePoint now) {
 }
 
 void PlayoutEngine::cue(Run& r, TimePoint now) {
-    const auto path = cache_.path_of(r.item.asset_id());
-    if (!path) {
-        return;
+    Result<std::unique_ptr<IFrameSource>> source{std::unique_ptr<IFrameSource>{}};
+    if (r.live) {
+        source = std::unique_ptr<IFrameSource>{std::make_unique<SharedFrameSource>(r.live)};
+    } else {
+        const auto path = cache_.path_of(r.item.asset_id());
+        if (!path) {
+            return;
+        }
+        source = opener_(*path);
     }
-    auto source = opener_(*path);
     if (!source) {
         fail(r, "asset cannot be decoded: " + source.error().message);
         return;
@@ -453,6 +505,9 @@ bool PlayoutEngine::write_content(Run& r) {
         const auto n =
             r.source->read(std::span<float>{buffer_.data(), std::min(room, buffer_.size())});
         if (n == 0) {
+            if (r.source->pending()) {
+                return false;  // a live source: its next frame is not due yet
+            }
             r.source_ended = true;
             continue;
         }

@@ -24,6 +24,8 @@
 
 namespace loa::scheduler {
 
+class LiveFanout;
+
 struct LinkServerOptions {
     std::string listen = "tcp://0.0.0.0:8641";  // ZeroMQ endpoint to bind (port 0 / * allowed)
     std::string database;                       // the store's file (the link opens its own)
@@ -75,6 +77,13 @@ public:
     // Pushes the newest stored revision to every connected station that does not hold it (the
     // name is older than the Planner, which now does the compiling).
     void recompile_all();
+    // Queues a live message on the live fan-out (any thread); the link thread sends it.
+    void send_live(const std::vector<std::string>& station_ids,
+                   const wire::Envelope& envelope) override;
+    // Live messages sent to agents, and dropped (a station's queue overflowed or its socket
+    // pipe was full, or it was not connected).
+    std::uint64_t live_sent() const;
+    std::uint64_t live_dropped() const;
 
     // Liveness for the systemd watchdog: ping() wakes the link thread and answers a number that
     // answered() reports once the thread has gone round its loop after the ping.
@@ -115,6 +124,7 @@ private:
 
     void run();
     void handle_wakeup();
+    void send_live_queued();
     void receive_all();
     // `received` is the scheduler's clock when the message was read off the socket (t2).
     void handle_message(const std::string& routing_id, const std::string& station_id,
@@ -160,6 +170,7 @@ private:
     zmq::socket_t socket_;
     std::string endpoint_;
     int wake_fd_ = -1;
+    std::unique_ptr<LiveFanout> live_;  // live messages, apart from the rest
 
     std::mutex pending_mutex_;
     std::set<std::string> pending_stations_;

@@ -24,6 +24,7 @@ namespace loa::agent {
 class AgentStore;
 class AssetCache;
 class PlayoutEngine;
+class LiveReceiver;
 class AmplifierSequencer;
 class OutputMonitor;
 class StationClock;
@@ -93,6 +94,7 @@ private:
     std::unique_ptr<PlayoutEngine> engine_;
     std::unique_ptr<StationTelemetry> telemetry_;
     std::unique_ptr<LinkClient> link_;
+    std::unique_ptr<LiveReceiver> live_;  // live sessions from the link into the engine
     bool running_ = false;
     std::uint64_t seen_feeder_loops_ = 0;
     std::uint64_t seen_link_loops_ = 0;

@@ -20,6 +20,9 @@ public:
     virtual std::size_t read(std::span<float> out) = 0;
     // Why the stream ended early (a decode error); empty when it did not.
     virtual std::string error() const = 0;
+    // True when the last read() returned 0 only because nothing is due yet (a live source whose
+    // next frame plays later): the stream has not ended, the caller reads again later.
+    virtual bool pending() const { return false; }
 };
 
 // Opens the audio of a verified asset file. The product uses open_opus_frame_source

@@ -79,6 +79,8 @@ class LinkClient {
 public:
     using TimelineHandler = std::function<void(const wire::Timeline&)>;
     using UnderrunCounter = std::function<std::uint64_t()>;
+    // Receives LiveStart, LiveFrame and LiveStop envelopes, on "loa-link".
+    using LiveHandler = std::function<void(const wire::Envelope&)>;
 
     LinkClient(LinkOptions options, AgentStore& store, AssetCache& cache, const IClock& clock);
     ~LinkClient();
@@ -92,6 +94,8 @@ public:
     void set_context(std::shared_ptr<zmq::context_t> context);
     // Where heartbeats read the audio underrun count (before start()).
     void set_underrun_counter(UnderrunCounter counter);
+    // Where live messages go (before start()); without one they are ignored.
+    void set_live_handler(LiveHandler handler);
     // Synchronises `estimator` to the scheduler's clock with four-timestamp exchanges
     // (TimeRequest/TimeResponse); `local` is the clock the estimator corrects, which stamps t1
     // and t4. Heartbeats then report the offset (before start()).
@@ -123,6 +127,7 @@ private:
     const IClock& clock_;
     TimelineHandler on_timeline_;
     UnderrunCounter underruns_;
+    LiveHandler on_live_;
     ClockOffsetEstimator* estimator_ = nullptr;
     const IClock* local_clock_ = nullptr;
     StationTelemetry* telemetry_ = nullptr;

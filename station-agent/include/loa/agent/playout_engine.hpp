@@ -114,6 +114,12 @@ public:
     // Hands over a (verified, stored) timeline. Any thread.
     void set_timeline(const wire::Timeline& timeline);
 
+    // Plays a live session like an item: `item` gives its id ("live-L3"), class, title and
+    // start (first capture time + playout delay), `source` its audio (a LiveFrameSource, which
+    // the link keeps feeding and ends). It is cued at once (no asset), survives timeline
+    // changes and is reported in the as-run log like any item. Any thread.
+    void play_live(const wire::TimelineItem& item, std::shared_ptr<IFrameSource> source);
+
     // Passes of the feeder loop so far (a watchdog sees it move). Any thread.
     std::uint64_t loops() const { return loops_.load(); }
 
@@ -122,6 +128,7 @@ public:
 private:
     void run();
     void apply_timeline(const wire::Timeline& timeline);
+    void add_live(const wire::TimelineItem& item, std::shared_ptr<IFrameSource> source);
     void schedule(TimePoint now);
     void drive_amplifier(TimePoint now);
     void top_up(Run& run);
@@ -150,7 +157,9 @@ private:
     std::mutex mu_;
     std::condition_variable cv_;
     std::optional<wire::Timeline> incoming_;  // guarded by mu_
-    bool stop_ = false;                       // guarded by mu_
+    std::vector<std::pair<wire::TimelineItem, std::shared_ptr<IFrameSource>>>
+        incoming_live_;  // guarded by mu_
+    bool stop_ = false;  // guarded by mu_
 
     // Feeder thread only.
     TimePoint started_at_{};
