@@ -1082,14 +1082,14 @@ bool SchedulerStore::add_as_run(const AsRunRow& row) {
     return db_->changes() == 1;
 }
 
-std::vector<AsRunRow> SchedulerStore::list_as_run(const std::string& station_id,
-                                                  std::size_t limit) {
-    sqlite::Statement s{*db_,
-                        "SELECT record_id, station_id, item_id, asset_id, scheduled_at_us, "
-                        "started_at_us, ended_at_us, status, reason, timeline_revision, "
-                        "received_at_us FROM as_run WHERE (?1 = '' OR station_id = ?1) "
-                        "ORDER BY scheduled_at_us DESC, received_at_us DESC, record_id LIMIT ?2"};
-    s.bind(1, station_id).bind(2, static_cast<std::int64_t>(limit));
+namespace {
+
+constexpr std::string_view kAsRunSelect =
+    "SELECT record_id, station_id, item_id, asset_id, scheduled_at_us, started_at_us, "
+    "ended_at_us, status, reason, timeline_revision, received_at_us FROM as_run ";
+
+// The rows of a statement that selects kAsRunSelect's columns.
+std::vector<AsRunRow> read_as_run_rows(sqlite::Statement& s) {
     std::vector<AsRunRow> out;
     while (s.step()) {
         AsRunRow r;
@@ -1107,6 +1107,18 @@ std::vector<AsRunRow> SchedulerStore::list_as_run(const std::string& station_id,
         out.push_back(std::move(r));
     }
     return out;
+}
+
+}  // namespace
+
+std::vector<AsRunRow> SchedulerStore::list_as_run(const std::string& station_id,
+                                                  std::size_t limit) {
+    sqlite::Statement s{
+        *db_, std::string{kAsRunSelect} +
+                  "WHERE (?1 = '' OR station_id = ?1) "
+                  "ORDER BY scheduled_at_us DESC, received_at_us DESC, record_id LIMIT ?2"};
+    s.bind(1, station_id).bind(2, static_cast<std::int64_t>(limit));
+    return read_as_run_rows(s);
 }
 
 std::size_t SchedulerStore::count_as_run() {
@@ -1480,29 +1492,12 @@ std::vector<SchedulerStore::StoredTimeline> SchedulerStore::list_timelines(
 
 std::vector<AsRunRow> SchedulerStore::list_as_run_between(std::int64_t from_us,
                                                           std::int64_t to_us) {
-    sqlite::Statement s{*db_,
-                        "SELECT record_id, station_id, item_id, asset_id, scheduled_at_us, "
-                        "started_at_us, ended_at_us, status, reason, timeline_revision, "
-                        "received_at_us FROM as_run WHERE scheduled_at_us >= ? AND "
-                        "scheduled_at_us < ? ORDER BY scheduled_at_us, received_at_us, record_id"};
+    sqlite::Statement s{
+        *db_, std::string{kAsRunSelect} +
+                  "WHERE scheduled_at_us >= ? AND "
+                  "scheduled_at_us < ? ORDER BY scheduled_at_us, received_at_us, record_id"};
     s.bind(1, from_us).bind(2, to_us);
-    std::vector<AsRunRow> out;
-    while (s.step()) {
-        AsRunRow r;
-        r.record_id = s.text(0);
-        r.station_id = s.text(1);
-        r.item_id = s.text(2);
-        r.asset_id = s.text(3);
-        r.scheduled_at_us = s.int64(4);
-        r.started_at_us = s.int64(5);
-        r.ended_at_us = s.int64(6);
-        r.status = status_from_text(s.text(7));
-        r.reason = s.text(8);
-        r.timeline_revision = static_cast<std::uint64_t>(s.int64(9));
-        r.received_at_us = s.int64(10);
-        out.push_back(std::move(r));
-    }
-    return out;
+    return read_as_run_rows(s);
 }
 
 }  // namespace loa::scheduler

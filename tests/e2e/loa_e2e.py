@@ -6,13 +6,16 @@ line, an API answer, a file on disk), checked at short intervals up to a deadlin
 
 import json
 import os
+import shutil
 import signal
 import socket
 import struct
 import subprocess
+import sys
 import tempfile
 import threading
 import time
+import unittest
 import urllib.error
 import urllib.request
 import wave
@@ -234,3 +237,19 @@ def iso_utc(unix_s):
 
 def workdir(prefix):
     return tempfile.mkdtemp(prefix=f"loa-{prefix}-")
+
+
+class ProcessCase(unittest.TestCase):
+    """A test that starts processes (self.procs) in a work folder (self.dir): tearDown kills
+    them, newest first; on failure it prints their logs and keeps the folder, else removes it."""
+
+    def tearDown(self):
+        result = self._outcome.result
+        failed = any(test is self for test, _ in result.errors + result.failures)
+        for p in reversed(self.procs):
+            p.kill()
+        if failed:
+            for p in self.procs:
+                print(p.dump(), file=sys.stderr)
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)

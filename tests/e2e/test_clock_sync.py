@@ -14,13 +14,12 @@ shows the outputs follow the corrections made while they run."""
 
 import json
 import os
-import shutil
 import sys
 import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from loa_e2e import (Agent, Scheduler, clip_onset_us, iso_utc, make_speech, sink_onset_us,  # noqa
+from loa_e2e import (ProcessCase, Agent, Scheduler, clip_onset_us, iso_utc, make_speech, sink_onset_us,  # noqa
                      wait_for, workdir)
 
 STATIONS = [("30280", -2000), ("30283", 0), ("30285", 1500)]  # station id, simulated offset ms
@@ -31,7 +30,7 @@ EXCHANGES_BEFORE_SCHEDULING = 5
 RESULTS = os.environ.get("LOA_E2E_RESULTS")
 
 
-class ClockSync(unittest.TestCase):
+class ClockSync(ProcessCase):
     def setUp(self):
         self.dir = workdir("e2e-sync")
         self.procs = []
@@ -50,17 +49,6 @@ class ClockSync(unittest.TestCase):
             agent.offset_ms = offset_ms
             self.procs.append(agent)
             self.agents.append(agent)
-
-    def tearDown(self):
-        result = self._outcome.result
-        failed = any(test is self for test, _ in result.errors + result.failures)
-        for p in reversed(self.procs):
-            p.kill()
-        if failed:
-            for p in self.procs:
-                print(p.dump(), file=sys.stderr)
-        else:
-            shutil.rmtree(self.dir, ignore_errors=True)
 
     def exchanges(self, agent):
         return [l for l in agent.log() if "link: clock exchange: offset" in l]

@@ -15,7 +15,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from loa_e2e import (Agent, Scheduler, clip_onset_us, iso_utc, make_speech, sink_onset_us,  # noqa
+from loa_e2e import (ProcessCase, Agent, Scheduler, clip_onset_us, iso_utc, make_speech, sink_onset_us,  # noqa
                      wait_for, workdir)
 
 STATIONS = [("30280", "Phường Mỹ Bình"), ("30283", "Phường Mỹ Long"), ("30285", "Phường Đông Xuyên")]
@@ -30,7 +30,7 @@ def utc_seconds(text):
         tzinfo=datetime.timezone.utc).timestamp()
 
 
-class FirstBroadcast(unittest.TestCase):
+class FirstBroadcast(ProcessCase):
     def setUp(self):
         self.dir = workdir("e2e")
         self.procs = []
@@ -49,17 +49,6 @@ class FirstBroadcast(unittest.TestCase):
         for agent in self.agents:
             wait_for(lambda: self.station(agent.station_id)["online"], 20,
                      f"station {agent.station_id} online")
-
-    def tearDown(self):
-        result = self._outcome.result
-        failed = any(test is self for test, _ in result.errors + result.failures)
-        for p in reversed(self.procs):
-            p.kill()
-        if failed:
-            for p in self.procs:
-                print(p.dump(), file=sys.stderr)
-        else:
-            shutil.rmtree(self.dir, ignore_errors=True)
 
     def station(self, sid):
         return self.scheduler.get(f"/api/v1/stations/{sid}")

@@ -10,7 +10,6 @@ under 30 ms."""
 import json
 import math
 import os
-import shutil
 import struct
 import sys
 import time
@@ -18,7 +17,7 @@ import unittest
 import wave
 
 sys.path.insert(0, os.path.dirname(__file__))
-from loa_e2e import Agent, Scheduler, read_wav, wait_for, workdir  # noqa: E402
+from loa_e2e import ProcessCase, Agent, Scheduler, read_wav, wait_for, workdir  # noqa: E402
 
 STATIONS = [("30280", -2000), ("30283", 0), ("30285", 1500)]  # station id, simulated offset ms
 DELAY_MS = 500
@@ -59,7 +58,7 @@ def onsets(samples, rate, threshold=0.02, quiet_s=0.3):
     return out
 
 
-class LiveSync(unittest.TestCase):
+class LiveSync(ProcessCase):
     def setUp(self):
         self.dir = workdir("e2e-live")
         self.procs = []
@@ -77,17 +76,6 @@ class LiveSync(unittest.TestCase):
             agent.offset_ms = offset_ms
             self.procs.append(agent)
             self.agents.append(agent)
-
-    def tearDown(self):
-        result = self._outcome.result
-        failed = any(test is self for test, _ in result.errors + result.failures)
-        for p in reversed(self.procs):
-            p.kill()
-        if failed:
-            for p in self.procs:
-                print(p.dump(), file=sys.stderr)
-        else:
-            shutil.rmtree(self.dir, ignore_errors=True)
 
     def exchanges(self, agent):
         return [l for l in agent.log() if "link: clock exchange: offset" in l]

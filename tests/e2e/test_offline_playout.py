@@ -9,7 +9,6 @@ resends."""
 
 import json
 import os
-import shutil
 import signal
 import sqlite3
 import sys
@@ -17,7 +16,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from loa_e2e import (Agent, Process, Scheduler, clip_onset_us, first_loud, iso_utc,  # noqa
+from loa_e2e import (ProcessCase, Agent, Process, Scheduler, clip_onset_us, first_loud, iso_utc,  # noqa
                      make_speech, read_wav, wait_for, workdir)
 
 STATION = "30280"
@@ -44,7 +43,7 @@ def onset_after_us(sink_path, from_us, threshold=0.02):
     return None if idx is None else first_us + idx * 1_000_000 / rate
 
 
-class OfflinePlayout(unittest.TestCase):
+class OfflinePlayout(ProcessCase):
     def setUp(self):
         self.dir = workdir("e2e-offline")
         self.procs = []
@@ -59,17 +58,6 @@ class OfflinePlayout(unittest.TestCase):
                  "the station online")
         self.clip = make_speech(os.path.join(self.dir, "clip.wav"),
                                 "Loa phường Mỹ Bình xin thông báo.")
-
-    def tearDown(self):
-        result = self._outcome.result
-        failed = any(test is self for test, _ in result.errors + result.failures)
-        for p in reversed(self.procs):
-            p.kill()
-        if failed:
-            for p in self.procs:
-                print(p.dump(), file=sys.stderr)
-        else:
-            shutil.rmtree(self.dir, ignore_errors=True)
 
     def restart_scheduler(self):
         """The same scheduler (state, keys, ports) started again."""
