@@ -97,8 +97,11 @@ std::optional<std::string> apply_flags(const Flags& flags, loa::config::AgentCon
 }
 
 bool write_ready_file(const std::string& path, const std::string& public_key,
-                      const std::string& output) {
-    const nlohmann::json ready{{"public_key", public_key}, {"output", output}};
+                      const std::string& output, const std::string& metrics) {
+    nlohmann::json ready{{"public_key", public_key}, {"output", output}};
+    if (!metrics.empty()) {
+        ready["metrics"] = metrics;  // host:port of /metrics, the real port for port 0
+    }
     const std::string tmp = path + ".tmp";
     {
         std::ofstream out{tmp, std::ios::trunc};
@@ -345,7 +348,8 @@ int run(const Flags& flags) {
     }
 
     if (!flags.ready_file.empty() &&
-        !write_ready_file(flags.ready_file, service->public_key(), service->output_description())) {
+        !write_ready_file(flags.ready_file, service->public_key(), service->output_description(),
+                          service->metrics_address())) {
         spdlog::warn("agent: cannot write the ready file {}", flags.ready_file);
     }
     loa::service::notify("READY=1\nSTATUS=playing to " + service->output_description() +

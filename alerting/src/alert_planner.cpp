@@ -74,12 +74,14 @@ Result<AlertPlan> AlertPlanner::plan(const Alert& alert) const {
     for (const auto i : live) {
         const auto& areas = alert.infos[i].areas;
         for (std::size_t a = 0; a < areas.size(); ++a) {
-            auto ids = areas_.stations_in(areas[a], fmt::format("info[{}].area[{}]", i + 1, a + 1));
-            if (!ids) {
-                return ids.error();
+            auto matched = areas_.match(areas[a], fmt::format("info[{}].area[{}]", i + 1, a + 1));
+            if (!matched) {
+                return matched.error();
             }
-            in_area.insert(ids->begin(), ids->end());
+            const auto ids = matched->stations();
+            in_area.insert(ids.begin(), ids.end());
             descriptions.push_back(areas[a].description);
+            plan.areas.push_back(std::move(matched).value());
         }
     }
     plan.area_stations.assign(in_area.begin(), in_area.end());

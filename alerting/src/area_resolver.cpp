@@ -138,10 +138,68 @@ double AreaResolver::distance_km(LatLon a, LatLon b) {
     return 2 * kEarthRadiusKm * std::asin(std::min(1.0, std::sqrt(h)));
 }
 
+std::string_view to_string(MatchKind kind) {
+    switch (kind) {
+        case MatchKind::geocode:
+            return "geocode";
+        case MatchKind::polygon:
+            return "polygon";
+        case MatchKind::circle:
+            return "circle";
+    }
+    return "unknown";
+}
+
+const std::vector<std::string>& AreaMatch::by(MatchKind kind) const {
+    switch (kind) {
+        case MatchKind::polygon:
+            return by_polygon;
+        case MatchKind::circle:
+            return by_circle;
+        case MatchKind::geocode:
+            break;
+    }
+    return by_geocode;
+}
+
+std::vector<std::string> AreaMatch::stations() const {
+    std::vector<std::string> ids = by_geocode;
+    ids.insert(ids.end(), by_polygon.begin(), by_polygon.end());
+    ids.insert(ids.end(), by_circle.begin(), by_circle.end());
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    return ids;
+}
+
+bool AreaResolver::has_positions() const {
+    return std::any_of(stations_.begin(), stations_.end(), [](const Site& s) {
+        return s.station.position.has_value() || !s.station.clusters.empty();
+    });
+}
+
 Result<std::vector<std::string>> AreaResolver::stations_in(const Area& area,
                                                            std::string_view path) const {
-    std::vector<bool> selected(stations_.size(), false);
+    auto matched = match(area, path);
+    if (!matched) {
+        return matched.error();
+    }
+    return matched->stations();
+}
 
+Result<AreaMatch> AreaResolver::match(const Area& area, std::string_view path) const {
+    AreaMatch out;
+    out.path = std::string{path};
+    out.description = area.description;
+
+    // The points of a station that an area may hold: its own position, then its clusters.
+    const auto any_point = [](const StationSite& s, const auto& inside) {
+        if (s.position && inside(*s.position)) {
+            return true;
+        }
+        return std::any_of(s.clusters.begin(), s.clusters.end(), inside);
+    };
+
+    std::vector<bool> selected(stations_.size(), false);
     for (std::size_t g = 0; g < area.geocodes.size(); ++g) {
         const auto& geocode = area.geocodes[g];
         if (!is_unit_code_scheme(geocode.name)) {
@@ -162,12 +220,19 @@ Result<std::vector<std::string>> AreaResolver::stations_in(const Area& area,
             }
         }
     }
+    for (std::size_t i = 0; i < stations_.size(); ++i) {
+        if (selected[i]) {
+            out.by_geocode.push_back(stations_[i].station.id);
+        }
+    }
 
     if (!area.polygons.empty()) {
         const Geos geos;
+        std::fill(selected.begin(), selected.end(), false);
         for (std::size_t p = 0; p < area.polygons.size(); ++p) {
+            const auto& ring = area.polygons[p];
             const auto where = fmt::format("{}.polygon[{}]", path, p + 1);
-            const auto polygon = geos.polygon(area.polygons[p]);
+            const auto polygon = geos.polygon(ring);
             if (!polygon) {
                 return Error{fmt::format("{}: not a polygon ({})", where, geos.last_error())};
             }
@@ -178,37 +243,57 @@ Result<std::vector<std::string>> AreaResolver::stations_in(const Area& area,
             if (!prepared) {
                 return Error{fmt::format("{}: {}", where, geos.last_error())};
             }
-            for (std::size_t i = 0; i < stations_.size(); ++i) {
-                const auto& pos = stations_[i].station.position;
-                if (selected[i] || !pos) {
-                    continue;
+            // The ring's bounding box spares GEOS the points far away (most of them).
+            LatLon low = ring.empty() ? LatLon{} : ring.front();
+            LatLon high = low;
+            for (const auto& q : ring) {
+                low = {std::min(low.lat, q.lat), std::min(low.lon, q.lon)};
+                high = {std::max(high.lat, q.lat), std::max(high.lon, q.lon)};
+            }
+            const auto inside = [&](const LatLon& q) {
+                if (q.lat < low.lat || q.lat > high.lat || q.lon < low.lon || q.lon > high.lon) {
+                    return false;
                 }
-                const auto point = geos.point(*pos);
-                if (point && geos.covers(prepared.get(), point.get()) == 1) {
+                const auto point = geos.point(q);
+                return point && geos.covers(prepared.get(), point.get()) == 1;
+            };
+            for (std::size_t i = 0; i < stations_.size(); ++i) {
+                if (!selected[i] && any_point(stations_[i].station, inside)) {
                     selected[i] = true;
                 }
             }
         }
-    }
-
-    for (const auto& circle : area.circles) {
         for (std::size_t i = 0; i < stations_.size(); ++i) {
-            const auto& pos = stations_[i].station.position;
-            if (!selected[i] && pos && distance_km(circle.centre, *pos) <= circle.radius_km) {
-                selected[i] = true;
+            if (selected[i]) {
+                out.by_polygon.push_back(stations_[i].station.id);
             }
         }
     }
 
-    std::vector<std::string> ids;
-    for (std::size_t i = 0; i < stations_.size(); ++i) {
-        if (selected[i]) {
-            ids.push_back(stations_[i].station.id);
+    if (!area.circles.empty()) {
+        std::fill(selected.begin(), selected.end(), false);
+        for (const auto& circle : area.circles) {
+            const auto inside = [&](const LatLon& q) {
+                return distance_km(circle.centre, q) <= circle.radius_km;
+            };
+            for (std::size_t i = 0; i < stations_.size(); ++i) {
+                if (!selected[i] && any_point(stations_[i].station, inside)) {
+                    selected[i] = true;
+                }
+            }
+        }
+        for (std::size_t i = 0; i < stations_.size(); ++i) {
+            if (selected[i]) {
+                out.by_circle.push_back(stations_[i].station.id);
+            }
         }
     }
-    std::sort(ids.begin(), ids.end());
-    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-    return ids;
+
+    for (auto* list : {&out.by_geocode, &out.by_polygon, &out.by_circle}) {
+        std::sort(list->begin(), list->end());
+        list->erase(std::unique(list->begin(), list->end()), list->end());
+    }
+    return out;
 }
 
 Result<std::vector<std::string>> AreaResolver::stations_for(const Alert& alert) const {

@@ -91,8 +91,11 @@ struct ClockedFileSink::Impl {
           file_clock{file_c},
           block_frames{frames_per_block} {}
 
-    void run(std::chrono::steady_clock::time_point steady_start) noexcept;
+    void run(std::chrono::steady_clock::time_point steady_start, Duration base) noexcept;
     void close_file() noexcept;
+    // How far the play clock has moved beyond the steady clock since first_play_time and
+    // `steady_start`, or nothing when the reading was preempted.
+    std::optional<Duration> play_apart(std::chrono::steady_clock::time_point steady_start) const;
 
     std::filesystem::path path;
     const IClock& play_clock;
@@ -114,11 +117,11 @@ struct ClockedFileSink::Impl {
     DeviceTimeline timeline;
 };
 
-void ClockedFileSink::Impl::run(std::chrono::steady_clock::time_point steady_start) noexcept {
+void ClockedFileSink::Impl::run(std::chrono::steady_clock::time_point steady_start,
+                                Duration base) noexcept {
     std::uint64_t k = 0;
     std::uint64_t since_header = 0;
     Duration shift{};
-    std::optional<Duration> base;
     while (running.load(std::memory_order_acquire)) {
         const auto offset = frames_to_duration(static_cast<std::int64_t>(k * block_frames));
         // Absolute deadlines: block k is due at steady_start + k * block duration, so the
@@ -130,21 +133,11 @@ void ClockedFileSink::Impl::run(std::chrono::steady_clock::time_point steady_sta
         // How far the play clock has moved against the steady clock since the first block: read
         // between two steady readings (dropped when the thread was preempted in between), and
         // taken only when it moved by more than read noise, so an uncorrected clock keeps an
-        // exact timeline. The first good reading is the base (whatever passed between start()'s
-        // clock readings is not a correction).
-        {
-            const auto s1 = std::chrono::steady_clock::now();
-            const TimePoint now = play_clock.now();
-            const auto s2 = std::chrono::steady_clock::now();
-            if (s2 - s1 < kMaxReadingSpread) {
-                const Duration apart =
-                    (now - first_play_time) -
-                    std::chrono::duration_cast<Duration>(s1 + (s2 - s1) / 2 - steady_start);
-                if (!base) {
-                    base = apart;
-                } else if (std::chrono::abs(apart - *base - shift) > kReadNoise) {
-                    shift = apart - *base;
-                }
+        // exact timeline. The base was read by start() (what passed between its clock readings
+        // is not a correction; a correction made after it, even before the first block, is).
+        if (const auto apart = play_apart(steady_start)) {
+            if (std::chrono::abs(*apart - base - shift) > kReadNoise) {
+                shift = *apart - base;
             }
         }
         // When this block is heard on the play clock, through the timeline (smooths a slew,
@@ -166,6 +159,18 @@ void ClockedFileSink::Impl::run(std::chrono::steady_clock::time_point steady_sta
         }
         ++k;
     }
+}
+
+std::optional<Duration> ClockedFileSink::Impl::play_apart(
+    std::chrono::steady_clock::time_point steady_start) const {
+    const auto s1 = std::chrono::steady_clock::now();
+    const TimePoint now = play_clock.now();
+    const auto s2 = std::chrono::steady_clock::now();
+    if (s2 - s1 >= kMaxReadingSpread) {
+        return std::nullopt;
+    }
+    return (now - first_play_time) -
+           std::chrono::duration_cast<Duration>(s1 + (s2 - s1) / 2 - steady_start);
 }
 
 void ClockedFileSink::Impl::close_file() noexcept {
@@ -231,8 +236,15 @@ Status ClockedFileSink::start(IRenderSource& source) {
     d.timeline.reset();
     d.reanchors.store(0, std::memory_order_relaxed);
     d.frames.store(0, std::memory_order_relaxed);
+    // The base of the play clock against the steady clock, read now: a clock correction that
+    // lands between here and the first block is then followed like any later one.
+    std::optional<Duration> base;
+    for (int attempt = 0; attempt < 100 && !base; ++attempt) {
+        base = d.play_apart(steady_start);
+    }
     d.running.store(true, std::memory_order_release);
-    d.thread = std::thread{[&d, steady_start] { d.run(steady_start); }};
+    d.thread = std::thread{
+        [&d, steady_start, base = base.value_or(Duration{})] { d.run(steady_start, base); }};
     // Named here rather than in the thread, so the name is there when start() returns.
     pthread_setname_np(d.thread.native_handle(), "loa-audio-rt");
     return Status::success();

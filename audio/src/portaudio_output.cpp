@@ -3,6 +3,7 @@
 #include "loa/audio/device_timeline.hpp"
 #include "loa/audio/format.hpp"
 #include "loa/audio/frame_time.hpp"
+#include "port_audio_session.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -22,58 +23,13 @@ namespace loa::audio {
 
 namespace {
 
-// Pa_Initialize probes every device (slow) and is process-wide: one session is shared by every
-// user and ended (Pa_Terminate) when the last one lets go.
-class PaSession {
-public:
-    PaSession() = default;
-    PaSession(const PaSession&) = delete;
-    PaSession& operator=(const PaSession&) = delete;
-    ~PaSession() {
-        const std::lock_guard lock{mutex()};
-        Pa_Terminate();
-    }
-
-    static Result<std::shared_ptr<PaSession>> acquire() {
-        const std::lock_guard lock{mutex()};
-        if (auto session = current().lock()) {
-            return session;
-        }
-        if (const PaError err = Pa_Initialize(); err != paNoError) {
-            return Error{fmt::format("PortAudio: cannot initialise: {}", Pa_GetErrorText(err))};
-        }
-        auto session = std::make_shared<PaSession>();
-        current() = session;
-        return session;
-    }
-
-private:
-    static std::mutex& mutex() {
-        static std::mutex m;
-        return m;
-    }
-    static std::weak_ptr<PaSession>& current() {
-        static std::weak_ptr<PaSession> session;
-        return session;
-    }
-};
-
 std::string host_api_name(PaHostApiIndex index) {
-    const PaHostApiInfo* info = Pa_GetHostApiInfo(index);
-    return info != nullptr && info->name != nullptr ? info->name : "?";
+    return PortAudioSession::host_api_name(index);
 }
 
 // "host API / device name" for every output device (PortAudio initialised).
 std::vector<std::string> output_devices() {
-    std::vector<std::string> names;
-    const PaDeviceIndex count = Pa_GetDeviceCount();
-    for (PaDeviceIndex i = 0; i < count; ++i) {
-        const PaDeviceInfo* info = Pa_GetDeviceInfo(i);
-        if (info != nullptr && info->maxOutputChannels > 0) {
-            names.push_back(host_api_name(info->hostApi) + " / " + info->name);
-        }
-    }
-    return names;
+    return PortAudioSession::devices(false);
 }
 
 std::string devices_text() {
@@ -96,13 +52,13 @@ constexpr double kMaxReadingSpread = 0.001;
 }  // namespace
 
 struct PortAudioOutput::Impl {
-    Impl(std::shared_ptr<PaSession> s, const IClock& c) : session{std::move(s)}, clock{c} {}
+    Impl(std::shared_ptr<PortAudioSession> s, const IClock& c) : session{std::move(s)}, clock{c} {}
 
     static int callback(const void* input, void* output, unsigned long frame_count,
                         const PaStreamCallbackTimeInfo* time_info, PaStreamCallbackFlags flags,
                         void* user) noexcept;
 
-    std::shared_ptr<PaSession> session;  // declared first: PortAudio outlives the stream
+    std::shared_ptr<PortAudioSession> session;  // declared first: PortAudio outlives the stream
     const IClock& clock;
     PaStream* stream = nullptr;
     std::string host_api;
@@ -191,7 +147,7 @@ void PortAudioOutput::Impl::follow_clock() noexcept {
 Result<std::unique_ptr<PortAudioOutput>> PortAudioOutput::open(const std::string& device,
                                                                const std::string& host_api,
                                                                const IClock& clock) {
-    auto session = PaSession::acquire();
+    auto session = PortAudioSession::acquire();
     if (!session) {
         return session.error();
     }
@@ -264,7 +220,7 @@ Result<std::unique_ptr<PortAudioOutput>> PortAudioOutput::open(const std::string
 }
 
 std::vector<std::string> PortAudioOutput::list_devices() {
-    auto session = PaSession::acquire();
+    auto session = PortAudioSession::acquire();
     if (!session) {
         return {};
     }

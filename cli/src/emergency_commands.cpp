@@ -39,20 +39,30 @@ std::string stations_text(const nlohmann::json& object) {
     return fmt::format("{} stations", list.size());
 }
 
+// How many times it airs, or "live" for a session relayed from a live source.
+std::string airings_text(const nlohmann::json& s) {
+    return s.contains("live_source") ? std::string{"live"} : field_text(s, "repeat");
+}
+
 void print_session(CommandContext& ctx, const nlohmann::json& s) {
     Table table{{"ID", "STATE", "TITLE", "STARTS AT", "ENDS AT", "AIRINGS", "STATIONS", "BY"}};
     table.add_row({field_text(s, "id"), field_text(s, "state"), field_text(s, "title"),
                    field_time(s, "starts_at", ctx.zone), field_time(s, "ends_at", ctx.zone),
-                   field_text(s, "repeat"), stations_text(s), field_text(s, "started_by")});
+                   airings_text(s), stations_text(s), field_text(s, "started_by")});
     table.print(ctx.out);
 }
 
 }  // namespace
 
 int emergency_start(CommandContext& ctx, const EmergencyStartOptions& o) {
-    nlohmann::json body{{"units", o.units}, {"stations", o.stations}, {"repeat", o.repeat}};
+    nlohmann::json body{{"units", o.units}, {"stations", o.stations}};
+    if (o.live.empty()) {
+        body["repeat"] = o.repeat;
+    }
     if (!o.asset.empty()) {
         body["asset_id"] = o.asset;
+    } else if (!o.live.empty()) {
+        body["live"] = o.live;
     } else {
         body["text"] = o.text;
         if (!o.voice.empty()) {
@@ -109,7 +119,7 @@ int emergency_list(CommandContext& ctx) {
                 {"ID", "STATE", "TITLE", "STARTS AT", "AIRINGS", "STATIONS", "BY", "STOPPED BY"}};
             for (const auto& s : list) {
                 table.add_row({field_text(s, "id"), field_text(s, "state"), field_text(s, "title"),
-                               field_time(s, "starts_at", ctx.zone), field_text(s, "repeat"),
+                               field_time(s, "starts_at", ctx.zone), airings_text(s),
                                stations_text(s), field_text(s, "started_by"),
                                field_text(s, "stopped_by")});
             }
@@ -185,24 +195,36 @@ void add_emergency_commands(CLI::App& app, std::function<int(CommandContext&)>& 
     auto* asset = start->add_option("--asset", p->start.asset, "The asset to air")->type_name("ID");
     auto* text = start->add_option("--text", p->start.text, "Text to speak (text-to-speech)")
                      ->type_name("TEXT");
+    auto* live = start
+                     ->add_option("--live", p->start.live,
+                                  "Relay a live source: FILE, mic[:DEVICE] or an http(s) URL "
+                                  "(airs once, stopped by 'loa emergency stop')")
+                     ->type_name("SOURCE");
     asset->excludes(text);
+    live->excludes(asset);
+    live->excludes(text);
     start->add_option("--voice", p->start.voice, "Voice for --text (default vi)")
         ->type_name("VOICE")
         ->needs(text);
     start->add_option("--title", p->start.title, "Title shown in timelines and as-run")
         ->type_name("TITLE");
-    start->add_option("--repeat", p->start.repeat, "How many times it airs (default 1)")
-        ->type_name("N")
-        ->check(CLI::Range(1, 24));
-    start->add_option("--every", p->start.every_min, "Minutes between airings' starts")
-        ->type_name("MIN")
-        ->check(CLI::Range(1, 1440));
-    start->callback([&action, p, asset, text] {
+    auto* repeat =
+        start->add_option("--repeat", p->start.repeat, "How many times it airs (default 1)")
+            ->type_name("N")
+            ->check(CLI::Range(1, 24));
+    auto* every =
+        start->add_option("--every", p->start.every_min, "Minutes between airings' starts")
+            ->type_name("MIN")
+            ->check(CLI::Range(1, 1440));
+    live->excludes(repeat);
+    live->excludes(every);
+    start->callback([&action, p, asset, text, live] {
         if (p->start.units.empty() && p->start.stations.empty()) {
             throw CLI::ValidationError{"--unit/--station", "give at least one target"};
         }
-        if (asset->count() == 0 && text->count() == 0) {
-            throw CLI::ValidationError{"--asset/--text", "give the asset or the text to air"};
+        if (asset->count() == 0 && text->count() == 0 && live->count() == 0) {
+            throw CLI::ValidationError{"--asset/--text/--live",
+                                       "give the asset, the text or the live source to air"};
         }
         if (p->start.repeat > 1 && p->start.every_min == 0) {
             throw CLI::ValidationError{"--every", "required with --repeat more than 1"};

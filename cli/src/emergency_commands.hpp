@@ -22,6 +22,7 @@ struct EmergencyStartOptions {
     std::vector<std::string> stations;
     std::string asset;
     std::string text;
+    std::string live;   // a live source: FILE, mic[:DEVICE] or URL (no repeats)
     std::string voice;  // empty: the scheduler's default (vi)
     std::string title;
     int repeat = 1;

@@ -95,7 +95,9 @@ void add_live_commands(CLI::App& app, std::function<int(CommandContext&)>& actio
     auto* live = app.add_subcommand("live", std::string{kLiveHelp});
     live->require_subcommand(1);
     auto* start = live->add_subcommand("start", std::string{kStartHelp});
-    start->add_option("--source", p->start.source, "A FILE, or an http(s) URL")
+    start
+        ->add_option("--source", p->start.source,
+                     "mic[:DEVICE] (the scheduler host's input), an http(s) stream URL, or a FILE")
         ->type_name("SOURCE")
         ->required();
     start->add_option("--unit", p->start.units, "A unit: every station in its subtree")

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <system_error>
@@ -360,6 +361,13 @@ void read_playout(const TomlReader& reader, AgentConfig& config) {
     if (auto ms = reader.integer_in("clock", "simulated_offset_ms", -kDayMs, kDayMs)) {
         config.clock.simulated_offset = std::chrono::milliseconds{*ms};
     }
+    if (auto pct = reader.number_in("faults", "drop_live_frames_percent", 0.0, 100.0)) {
+        config.faults.drop_live_frames_percent = *pct;
+    }
+    if (auto seed =
+            reader.integer_in("faults", "seed", 0, std::numeric_limits<std::int64_t>::max())) {
+        config.faults.seed = static_cast<std::uint64_t>(*seed);
+    }
     for (std::size_t i = 0; i < kPriorityClassNames.size(); ++i) {
         const auto name = kPriorityClassNames[i];
         if (auto db = reader.number_in("playout", fmt::format("{}_volume_db", name), -60.0, 6.0)) {
@@ -459,6 +467,66 @@ IngestConfig read_ingest(const TomlReader& reader, IngestConfig config) {
     return config;
 }
 
+bool valid_unit_code(std::string_view code) {
+    return !code.empty() && code.size() <= 64 && std::all_of(code.begin(), code.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '_' || c == '.';
+    });
+}
+
+AlarmsConfig read_alarms(const TomlReader& reader, AlarmsConfig config) {
+    if (auto url = reader.string("alarms", "webhook_url")) {
+        const std::string_view u{*url};
+        const auto scheme_end = u.find("://");
+        const auto scheme =
+            scheme_end == std::string_view::npos ? u.substr(0, 0) : u.substr(0, scheme_end);
+        if (!u.empty() && scheme != "http" && scheme != "https") {
+            reader.fail("alarms", "webhook_url",
+                        fmt::format("'{}' must start with http:// or https:// (or be empty for "
+                                    "no webhook)",
+                                    *url));
+        }
+        if (!u.empty()) {
+            const auto rest = u.substr(scheme_end + 3);
+            const auto host = rest.substr(0, rest.find('/'));
+            if (host.empty()) {
+                reader.fail(
+                    "alarms", "webhook_url",
+                    fmt::format("'{}' has no host, e.g. https://alerts.example.org/loa", *url));
+            }
+        }
+        config.webhook_url = *url;
+    }
+    if (reader.is_string("alarms", "coverage_threshold")) {
+        if (const auto text = reader.string("alarms", "coverage_threshold"); *text != "none") {
+            reader.fail("alarms", "coverage_threshold",
+                        fmt::format(R"(must be a number from 0 to 1, or "none", not "{}")", *text));
+        }
+        config.coverage_threshold.reset();
+    } else if (auto v = reader.number_in("alarms", "coverage_threshold", 0.0, 1.0)) {
+        config.coverage_threshold = *v;
+    }
+    if (auto table = reader.number_table("alarms", "coverage_thresholds")) {
+        for (const auto& [code, v] : *table) {
+            const auto key = fmt::format("coverage_thresholds.{}", code);
+            if (!valid_unit_code(code)) {
+                reader.fail("alarms", key,
+                            "is not a unit code (1 to 64 letters, digits, '-', '_' or '.')");
+            }
+            if (!(v >= 0.0 && v <= 1.0)) {
+                reader.fail("alarms", key, fmt::format("must be between 0 and 1, not {}", v));
+            }
+        }
+        config.coverage_thresholds = std::move(*table);
+    }
+    if (auto s = reader.integer_in("alarms", "evaluate_interval_s", 1, 3600)) {
+        config.evaluate_interval = std::chrono::seconds{*s};
+    }
+    if (auto days = reader.integer_in("alarms", "history_days", 1, 3660)) {
+        config.history_days = static_cast<int>(*days);
+    }
+    return config;
+}
+
 }  // namespace
 
 SchedulerConfig parse_scheduler_config(std::string_view toml, const std::string& origin) {
@@ -474,8 +542,13 @@ SchedulerConfig parse_scheduler_config(std::string_view toml, const std::string&
            "opus_complexity", "bandwidth", "codec_headroom_db", "tts_voice"}},
          {"auth", {"approval_required_for", "session_days"}},
          {"bulletins", {"emergency_delay_s"}},
-         {"emergency", {"lead_s", "allow_operators"}},
+         {"emergency", {"lead_s", "allow_operators", "live_delay_ms"}},
          {"alerts", {"test_stations"}},
+         {"alarms",
+          {"webhook_url", "coverage_threshold", "coverage_thresholds", "evaluate_interval_s",
+           "history_days"}},
+         {"metrics", {"require_token"}},
+         {"monitoring", {"keep_days"}},
          {"log", {"level"}}}};
     SchedulerConfig config;
     config.state_dir = read_state_dir(reader, config.state_dir);
@@ -532,6 +605,9 @@ SchedulerConfig parse_scheduler_config(std::string_view toml, const std::string&
     if (auto allow = reader.boolean("emergency", "allow_operators")) {
         config.emergency_allow_operators = *allow;
     }
+    if (auto ms = reader.integer_in("emergency", "live_delay_ms", 150, 2000)) {
+        config.emergency_live_delay = std::chrono::milliseconds{*ms};
+    }
     if (auto stations = reader.strings("alerts", "test_stations")) {
         for (const auto& id : *stations) {
             const bool valid =
@@ -547,6 +623,13 @@ SchedulerConfig parse_scheduler_config(std::string_view toml, const std::string&
             }
         }
         config.alert_test_stations = *stations;
+    }
+    config.alarms = read_alarms(reader, config.alarms);
+    if (auto require = reader.boolean("metrics", "require_token")) {
+        config.metrics_require_token = *require;
+    }
+    if (auto days = reader.integer_in("monitoring", "keep_days", 1, 3660)) {
+        config.monitoring_keep_days = static_cast<int>(*days);
     }
     config.log_level = read_log_level(reader, config.log_level);
     return config;
@@ -567,6 +650,8 @@ AgentConfig parse_agent_config(std::string_view toml, const std::string& origin)
          {"monitor", {"dead_air_db", "dead_air_s", "clip_samples"}},
          {"aircheck", {"enabled", "dir", "keep_days", "format", "bitrate_kbps"}},
          {"clock", {"simulated_offset_ms"}},
+         {"faults", {"drop_live_frames_percent", "seed"}},
+         {"metrics", {"listen"}},
          {"chimes", chime_keys()},
          {"zones", kZoneKeys, true}}};
     AgentConfig config;
@@ -645,6 +730,12 @@ AgentConfig parse_agent_config(std::string_view toml, const std::string& origin)
     config.log_level = read_log_level(reader, config.log_level);
     read_playout(reader, config);
     read_aircheck(reader, config.aircheck);
+    if (auto listen = reader.string("metrics", "listen")) {
+        if (!listen->empty()) {
+            check_listen(reader, "metrics", "listen", *listen);
+        }
+        config.metrics_listen = *listen;
+    }
     return config;
 }
 
@@ -702,6 +793,20 @@ void render_playout(const AgentConfig& config, std::string& out) {
         line("[clock]");
         line("# A testing aid: this agent's own clock is made wrong by this many milliseconds.");
         out += fmt::format("simulated_offset_ms = {}\n", config.clock.simulated_offset.count());
+    }
+    if (!config.metrics_listen.empty()) {
+        line("");
+        line("[metrics]");
+        line("# The agent's own Prometheus text at http://<listen>/metrics.");
+        out += fmt::format("listen = {}\n", quote(config.metrics_listen));
+    }
+    if (config.faults != FaultsConfig{}) {
+        line("");
+        line("[faults]");
+        line("# A fault drill: live frames dropped on arrival, at random (never in production).");
+        out +=
+            fmt::format("drop_live_frames_percent = {}\n", config.faults.drop_live_frames_percent);
+        out += fmt::format("seed = {}\n", config.faults.seed);
     }
     line("");
     line("[chimes]");

@@ -233,6 +233,37 @@ std::optional<std::vector<std::string>> TomlReader::strings(std::string_view sec
     return out;
 }
 
+bool TomlReader::is_string(std::string_view section, std::string_view key) const {
+    const auto* node = find(section, key);
+    return node != nullptr && node->is_string();
+}
+
+std::optional<std::map<std::string, double>> TomlReader::number_table(std::string_view section,
+                                                                      std::string_view key) const {
+    const auto* node = find(section, key);
+    if (node == nullptr) {
+        return std::nullopt;
+    }
+    const auto* table = node->as_table();
+    if (table == nullptr) {
+        fail(section, key,
+             fmt::format("must be a table ([{}.{}]) of numbers, not {}", section, key,
+                         type_name(node->type())));
+    }
+    std::map<std::string, double> out;
+    for (const auto& [name, value] : *table) {
+        if (const auto* f = value.as_floating_point()) {
+            out.emplace(std::string{name.str()}, f->get());
+        } else if (const auto* i = value.as_integer()) {
+            out.emplace(std::string{name.str()}, static_cast<double>(i->get()));
+        } else {
+            fail(section, fmt::format("{}.{}", key, name.str()),
+                 fmt::format("must be a number, not {}", type_name(value.type())));
+        }
+    }
+    return out;
+}
+
 std::optional<double> TomlReader::number_in(std::string_view section, std::string_view key,
                                             double min, double max) const {
     const auto value = number(section, key);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -36,6 +37,12 @@ public:
     // An array of strings.
     std::optional<std::vector<std::string>> strings(std::string_view section,
                                                     std::string_view key) const;
+    // True when `section.key` is present and a string (for keys that take a number or a word).
+    bool is_string(std::string_view section, std::string_view key) const;
+    // A table of numbers ([section.key] with `name = number` lines), by name. Throws ConfigError
+    // naming the entry when a value is not a number.
+    std::optional<std::map<std::string, double>> number_table(std::string_view section,
+                                                              std::string_view key) const;
     // How many entries a repeated section has (0 when absent).
     std::size_t count(std::string_view section) const;
 

@@ -8,6 +8,25 @@ namespace loa::monitoring {
 AlarmBook::AlarmBook(const IClock& clock, std::size_t history_limit)
     : clock_{clock}, history_limit_{history_limit} {}
 
+void AlarmBook::restore(std::vector<AlarmEvent> active, std::vector<AlarmEvent> cleared) {
+    std::lock_guard lock{mutex_};
+    active_.clear();
+    for (auto& e : active) {
+        e.type = AlarmEvent::Type::raised;
+        e.cleared_at.reset();
+        const std::string key = e.alarm.key;
+        active_.insert_or_assign(key, std::move(e));
+    }
+    cleared_.clear();
+    for (auto& e : cleared) {
+        if (cleared_.size() >= history_limit_) {
+            break;
+        }
+        e.type = AlarmEvent::Type::cleared;
+        cleared_.push_back(std::move(e));
+    }
+}
+
 std::vector<AlarmEvent> AlarmBook::update(const std::vector<Alarm>& evaluation) {
     const TimePoint now = clock_.now();
     std::lock_guard lock{mutex_};

@@ -13,8 +13,15 @@ zmq::socket_t make_scheduler_socket(zmq::context_t& ctx, const CurveKeyPair& ser
     // Sending to a peer that is gone fails instead of vanishing silently.
     socket.set(zmq::sockopt::router_mandatory, 1);
     socket.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(1) << 20);
-    socket.set(zmq::sockopt::heartbeat_ivl, 5000);
-    socket.set(zmq::sockopt::heartbeat_timeout, 20000);
+    // No ZMTP heartbeats on this side: libzmq cancels a connection's heartbeat timer on every
+    // message it receives by a linear search of the I/O thread's timers, which grows with the
+    // square of the connections (10,000 agents saturated the I/O thread). Agents ping; the
+    // application's own rule (3 missed heartbeats) says offline, and TCP keepalive reaps
+    // connections whose peer vanished without a FIN.
+    socket.set(zmq::sockopt::tcp_keepalive, 1);
+    socket.set(zmq::sockopt::tcp_keepalive_idle, 60);
+    socket.set(zmq::sockopt::tcp_keepalive_intvl, 10);
+    socket.set(zmq::sockopt::tcp_keepalive_cnt, 3);
     socket.set(zmq::sockopt::handshake_ivl, 30000);
     socket.set(zmq::sockopt::sndhwm, 10000);
     socket.set(zmq::sockopt::linger, 0);
@@ -32,9 +39,10 @@ zmq::socket_t make_agent_socket(zmq::context_t& ctx, const CurveKeyPair& client,
     // 3G/4G links drop: reconnect quickly at first, then back off to 30 s.
     socket.set(zmq::sockopt::reconnect_ivl, 500);
     socket.set(zmq::sockopt::reconnect_ivl_max, 30000);
+    // The agent pings every 5 s and drops a link silent for 20 s, then reconnects. No TTL is
+    // asked of the scheduler (see make_scheduler_socket: it keeps no timer per connection).
     socket.set(zmq::sockopt::heartbeat_ivl, 5000);
     socket.set(zmq::sockopt::heartbeat_timeout, 20000);
-    socket.set(zmq::sockopt::heartbeat_ttl, 30000);
     // Queue nothing for a link that is down: the outbox and requests are resent after Welcome.
     socket.set(zmq::sockopt::immediate, 1);
     socket.set(zmq::sockopt::linger, 0);

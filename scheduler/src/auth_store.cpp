@@ -466,6 +466,9 @@ Result<User> AuthStore::authenticate(std::string_view token) {
     const auto expires = s.optional_int64(9);
     const bool revoked = !s.is_null(10);
     const auto last_used = s.optional_int64(11);
+    // Ends the read before the write below: a statement left open holds a read transaction,
+    // which SQLite cannot upgrade (busy at once, no waiting) after another connection wrote.
+    s.reset();
     const std::int64_t now = to_unix_us(clock_.now());
     if (revoked) {
         return Error{fmt::format("token {} was revoked (log in again)", token_id)};

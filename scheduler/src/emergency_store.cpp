@@ -13,7 +13,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::string_view, 1> kMigrations{R"sql(
+constexpr std::array<std::string_view, 2> kMigrations{R"sql(
 CREATE TABLE emergency_sessions (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     started_at  INTEGER NOT NULL,
@@ -50,11 +50,15 @@ CREATE TABLE cap_alerts (
     xml              TEXT NOT NULL,
     UNIQUE (sender, identifier, sent)
 );
+)sql",
+                                                      R"sql(
+ALTER TABLE emergency_sessions ADD COLUMN live_source TEXT NOT NULL DEFAULT '';
+ALTER TABLE emergency_sessions ADD COLUMN live_session TEXT NOT NULL DEFAULT '';
 )sql"};
 
 constexpr std::string_view kSessionColumns =
     "id, started_at, started_by, title, asset_id, text, units, stations, entries, first_at, "
-    "repeat, every_us, ends_at, alert_id, stopped_at, stopped_by";
+    "repeat, every_us, ends_at, alert_id, stopped_at, stopped_by, live_source, live_session";
 constexpr std::string_view kAlertColumns =
     "id, identifier, sender, sent, status, msg_type, received_at, received_by, language, "
     "headline, stations, session_id, stopped_sessions, note, xml";
@@ -103,6 +107,8 @@ EmergencySession read_session(const sqlite::Statement& s) {
         e.stopped_at = from_unix_us(*at);
     }
     e.stopped_by = s.text(15);
+    e.live_source = s.text(16);
+    e.live_session = s.text(17);
     return e;
 }
 
@@ -143,7 +149,8 @@ std::int64_t EmergencyStore::insert_session(sqlite::Database& db, const Emergenc
     sqlite::Statement s{db,
                         "INSERT INTO emergency_sessions (started_at, started_by, title, asset_id, "
                         "text, units, stations, entries, first_at, repeat, every_us, ends_at, "
-                        "alert_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"};
+                        "alert_id, live_source, live_session) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"};
     s.bind(1, to_unix_us(e.started_at))
         .bind(2, e.started_by)
         .bind(3, e.title)
@@ -157,7 +164,9 @@ std::int64_t EmergencyStore::insert_session(sqlite::Database& db, const Emergenc
         .bind(11, static_cast<std::int64_t>(
                       std::chrono::duration_cast<std::chrono::microseconds>(e.every).count()))
         .bind(12, to_unix_us(e.ends_at))
-        .bind(13, e.alert_id);
+        .bind(13, e.alert_id)
+        .bind(14, e.live_source)
+        .bind(15, e.live_session);
     s.run();
     return db.last_insert_rowid();
 }
@@ -217,6 +226,13 @@ std::int64_t EmergencyStore::insert_alert(sqlite::Database& db, const StoredAler
         .bind(14, a.xml);
     s.run();
     return db.last_insert_rowid();
+}
+
+void EmergencyStore::set_live_session(sqlite::Database& db, std::int64_t id,
+                                      const std::string& live_session) const {
+    sqlite::Statement s{db, "UPDATE emergency_sessions SET live_session = ? WHERE id = ?"};
+    s.bind(1, live_session).bind(2, id);
+    s.run();
 }
 
 void EmergencyStore::set_alert_of_session(sqlite::Database& db, std::int64_t session_id,

@@ -28,6 +28,11 @@ struct EmergencySession {
     std::optional<std::int64_t> alert_id;  // the CAP alert it airs
     std::optional<TimePoint> stopped_at;
     std::string stopped_by;
+    // --live: the source its only airing is relayed from (no timeline entry); empty otherwise.
+    std::string live_source;
+    // The live session that carries its first airing ("E<id>"), or its whole airing for a
+    // --live session; empty when none was started (no agent link, or it failed to start).
+    std::string live_session;
 
     // "active" (not stopped, not over), "stopped" or "ended".
     std::string state(TimePoint now) const;
@@ -63,6 +68,8 @@ public:
 
     // Stores a new session (its id is given here) and answers the id.
     std::int64_t insert_session(sqlite::Database& db, const EmergencySession& session) const;
+    void set_live_session(sqlite::Database& db, std::int64_t id,
+                          const std::string& live_session) const;
     void mark_stopped(sqlite::Database& db, std::int64_t id, TimePoint at,
                       const std::string& who) const;
     std::optional<EmergencySession> session(sqlite::Database& db, std::int64_t id) const;

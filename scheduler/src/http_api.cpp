@@ -466,9 +466,8 @@ struct HttpApi::Impl {
         bulletin_routes();
         emergency_routes = std::make_unique<EmergencyRoutes>(EmergencyRoutesContext{
             server, store_mutex, store, audit, assets, planner, clock, options.emergency,
-            [this](const httplib::Request& q, httplib::Response& r) {
-                return authenticate(q, r);
-            }});
+            [this](const httplib::Request& q, httplib::Response& r) { return authenticate(q, r); },
+            &link});
         live_routes = std::make_unique<LiveRoutes>(LiveRoutesContext{
             server, store_mutex, store, audit, planner, link, clock, options.auth_policy,
             [this](const httplib::Request& q, httplib::Response& r) {

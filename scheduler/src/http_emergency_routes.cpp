@@ -25,9 +25,10 @@ constexpr std::size_t kMaxTextBytes = 20000;
 constexpr std::size_t kMaxTitleBytes = 200;
 constexpr int kMaxRepeat = 24;
 constexpr int kMaxEveryMinutes = 24 * 60;
+constexpr std::size_t kMaxSourceBytes = 4096;
 constexpr std::string_view kNoPositions =
-    "no station has a position in the store: areas are matched by their GSO geocodes only "
-    "(polygons and circles select no station)";
+    "no station has a position in the store, nor any loudspeaker cluster: areas are matched by "
+    "their GSO geocodes only (polygons and circles select no station)";
 
 std::string dump(const json& j) {
     return j.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -44,6 +45,26 @@ void reply_error(httplib::Response& res, int status, const std::string& message)
 
 json time_or_null(const std::optional<TimePoint>& t) {
     return t ? json(format_utc(*t)) : json(nullptr);
+}
+
+// What a CAP alert's areas selected: "area_stations" (every station in them) and "areas" (per
+// area: its path, description, stations, and the stations each of geocode/polygon/circle chose).
+json area_matches_json(const alerting::AlertPlan& plan) {
+    json areas = json::array();
+    for (const auto& a : plan.areas) {
+        json by = json::object();
+        for (const auto kind : {alerting::MatchKind::geocode, alerting::MatchKind::polygon,
+                                alerting::MatchKind::circle}) {
+            if (!a.by(kind).empty()) {
+                by[std::string{alerting::to_string(kind)}] = a.by(kind);
+            }
+        }
+        areas.push_back(json{{"area", a.path},
+                             {"description", a.description},
+                             {"stations", a.stations()},
+                             {"matched_by", std::move(by)}});
+    }
+    return json{{"area_stations", plan.area_stations}, {"areas", std::move(areas)}};
 }
 
 Actor actor_of(const User& user, const httplib::Request& req) {
@@ -70,6 +91,10 @@ json session_json(const EmergencySession& s, TimePoint now) {
     if (!s.text.empty()) {
         j["text"] = s.text;
     }
+    if (!s.live_source.empty()) {
+        j["live_source"] = s.live_source;
+    }
+    j["live_session"] = s.live_session.empty() ? json(nullptr) : json(s.live_session);
     return j;
 }
 
@@ -141,6 +166,10 @@ std::string shorten(const std::string& text, std::size_t n) {
     return text;
 }
 
+std::int64_t unix_seconds(TimePoint t) {
+    return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
 Duration content_duration(const ScheduleEntry& e) {
     if (const auto* a = std::get_if<AssetContent>(&e.what)) {
         return a->duration;
@@ -152,6 +181,9 @@ Duration content_duration(const ScheduleEntry& e) {
 
 EmergencyRoutes::EmergencyRoutes(EmergencyRoutesContext context)
     : ctx_{std::move(context)}, emergency_store_{ctx_.store.database()} {
+    if (ctx_.link != nullptr) {
+        live_ = std::make_unique<LiveSessionManager>(*ctx_.link, ctx_.clock);
+    }
     auto& server = ctx_.server;
     server.Post("/api/v1/emergency", authed(&EmergencyRoutes::start));
     server.Get("/api/v1/emergency", authed(&EmergencyRoutes::list));
@@ -375,17 +407,169 @@ std::variant<EmergencySession, EmergencyRoutes::Failure> EmergencyRoutes::start_
                           AuditRecord{who, "start", "emergency", std::to_string(session.id),
                                       std::nullopt, dump(session_json(session, now))});
     };
+    // The first airing at once, live, while the entries (the durable record, and the airing of
+    // the stations that miss the live session) are compiled and committed: the planner's
+    // transaction recompiles and signs every target's timeline, which must not delay the first
+    // sample. Its timeline items are known only after the commit: the session's frames name them
+    // (covers) from then on, long before the items' own start (lead_s later).
+    std::string live_id;
+    if (live_) {
+        EmergencySession early = session;
+        ctx_.planner.with_network([&](const PlanNetwork& network) {
+            auto stations = resolve_targets(network, plan.units, plan.stations);
+            if (stations && may_broadcast(user, network, *stations)) {
+                early.stations = std::move(stations).value();
+            }
+        });
+        if (!early.stations.empty()) {
+            auto live = start_live(fmt::format("E{}", to_unix_us(now) / 1000), early,
+                                   ctx_.assets.path_of(session.asset_id).string());
+            if (live) {
+                live_id = *live;
+            } else {
+                spdlog::error(
+                    "api: emergency '{}': no live first airing ({}); it airs from the "
+                    "timelines at {}",
+                    session.title, live.error().message, format_utc(session.first_at));
+            }
+        }
+    }
     auto change = ctx_.planner.add_entries(std::move(entries), user.name, guard);
     if (!change) {
+        if (!live_id.empty()) {
+            (void)live_->stop(live_id, "emergency refused: " + change.error().message);
+        }
         if (denial) {
             return Failure{403, denial->message()};
         }
         return Failure{400, change.error().message};
     }
-    spdlog::warn("api: emergency {} '{}' started by {} on {} station(s) at {}, {} airing(s)",
+    if (!live_id.empty() && !session.entry_ids.empty()) {
+        wire::CoveredItem covered;
+        covered.set_item_id(
+            fmt::format("e{}-{}-0", session.entry_ids.front(), unix_seconds(session.first_at)));
+        covered.set_start_at_us(to_unix_us(session.first_at));
+        covered.set_asset_id(session.asset_id);
+        if (auto s = live_->set_covers(live_id, {std::move(covered)}); s) {
+            session.live_session = live_id;
+            std::lock_guard lock{ctx_.store_mutex};
+            emergency_store_.set_live_session(ctx_.store.database(), session.id, live_id);
+        }
+    }
+    spdlog::warn("api: emergency {} '{}' started by {} on {} station(s) at {}, {} airing(s){}",
                  session.id, session.title, user.name, session.stations.size(),
-                 format_utc(session.first_at), session.repeat);
+                 format_utc(session.first_at), session.repeat,
+                 session.live_session.empty()
+                     ? std::string{}
+                     : fmt::format(", the first live now ({})", session.live_session));
     return session;
+}
+
+Result<std::string> EmergencyRoutes::start_live(const std::string& id,
+                                                const EmergencySession& session,
+                                                const std::string& source) {
+    if (!live_) {
+        return Error{"no link to the agents"};
+    }
+    LiveSessionRequest request;
+    request.id = id;
+    request.source = source;
+    request.stations = session.stations;
+    request.delay = ctx_.options.live_delay;
+    request.priority = wire::EMERGENCY;
+    request.title = session.title;
+    request.started_by = session.started_by;
+    auto started = live_->start(std::move(request));
+    if (!started) {
+        return Error{started.error().message};
+    }
+    spdlog::info("api: emergency '{}': live session {} captured from {} ms after the request",
+                 session.title, started->id,
+                 (started->first_capture_us - to_unix_us(session.started_at)) / 1000);
+    return started->id;
+}
+
+std::variant<EmergencySession, EmergencyRoutes::Failure> EmergencyRoutes::start_live_session(
+    const User& user, const Actor& who, SessionPlan plan) {
+    if (!live_) {
+        return Failure{503, "live: the scheduler has no link to the agents"};
+    }
+    const TimePoint now = ctx_.clock.now();
+    EmergencySession session;
+    session.started_at = now;
+    session.started_by = user.name;
+    session.title = plan.title;
+    session.units = plan.units;
+    session.first_at = now + ctx_.options.live_delay;
+    session.ends_at = session.first_at;
+    session.live_source = plan.live_source;
+    std::optional<Failure> refused;
+    ctx_.planner.with_network([&](const PlanNetwork& network) {
+        auto stations = resolve_targets(network, plan.units, plan.stations);
+        if (!stations) {
+            refused = Failure{400, stations.error().message};
+        } else if (auto s = may_broadcast(user, network, *stations); !s) {
+            refused = Failure{403, s.message()};
+        } else {
+            session.stations = std::move(stations).value();
+        }
+    });
+    if (refused) {
+        return *refused;
+    }
+    if (session.stations.empty()) {
+        return Failure{400, "targets: no station lies in the units and stations given"};
+    }
+    // The row first (its id names the live session); it commits only once the source opened.
+    std::lock_guard lock{ctx_.store_mutex};
+    SchedulerStore::Transaction tx{ctx_.store};
+    session.id = emergency_store_.insert_session(ctx_.store.database(), session);
+    LiveSessionRequest request;
+    request.id = fmt::format("E{}", session.id);
+    request.source = plan.live_source;
+    request.stations = session.stations;
+    request.delay = ctx_.options.live_delay;
+    request.priority = wire::EMERGENCY;
+    request.title = session.title;
+    request.started_by = user.name;
+    auto started = live_->start(std::move(request));
+    if (!started) {
+        return Failure{400, started.error().message};  // rolled back: nothing changed
+    }
+    session.live_session = started->id;
+    session.first_at = from_unix_us(started->first_capture_us) + started->delay;
+    session.ends_at = session.first_at + std::chrono::milliseconds{20} *
+                                             static_cast<std::int64_t>(started->total_frames);
+    sqlite::Statement update{ctx_.store.database(),
+                             "UPDATE emergency_sessions SET live_session = ?, first_at = ?, "
+                             "ends_at = ? WHERE id = ?"};
+    update.bind(1, session.live_session)
+        .bind(2, to_unix_us(session.first_at))
+        .bind(3, to_unix_us(session.ends_at))
+        .bind(4, session.id);
+    update.run();
+    ctx_.audit.record(ctx_.store.database(),
+                      AuditRecord{who, "start", "emergency", std::to_string(session.id),
+                                  std::nullopt, dump(session_json(session, now))});
+    tx.commit();
+    spdlog::warn("api: emergency {} '{}' started by {} on {} station(s): live from {} ({})",
+                 session.id, session.title, user.name, session.stations.size(), session.live_source,
+                 session.live_session);
+    return session;
+}
+
+json EmergencyRoutes::to_json(const EmergencySession& session, TimePoint now) const {
+    json j = session_json(session, now);
+    if (session.live_source.empty() || session.stopped_at) {
+        return j;
+    }
+    // A --live session lasts as long as its live session (a stream's end is not known).
+    const auto info = live_ ? live_->find(session.live_session) : std::nullopt;
+    j["state"] = info && info->state == "live" ? "active" : "ended";
+    if (info && info->ended_at_us != 0) {
+        j["ends_at"] = format_utc(from_unix_us(info->ended_at_us));
+    }
+    return j;
 }
 
 std::variant<EmergencyRoutes::Stopped, EmergencyRoutes::Failure> EmergencyRoutes::stop_session(
@@ -407,6 +591,34 @@ std::variant<EmergencyRoutes::Stopped, EmergencyRoutes::Failure> EmergencyRoutes
     EmergencySession after = session;
     after.stopped_at = now;
     after.stopped_by = user.name;
+    if (!session.live_source.empty()) {
+        // No entries: its row and audit row, then its live session.
+        {
+            std::optional<Failure> refused;
+            ctx_.planner.with_network([&](const PlanNetwork& network) {
+                if (auto s = may_broadcast(user, network, session.stations); !s) {
+                    refused = Failure{403, s.message()};
+                }
+            });
+            if (refused) {
+                return *refused;
+            }
+            std::lock_guard lock{ctx_.store_mutex};
+            SchedulerStore::Transaction tx{ctx_.store};
+            emergency_store_.mark_stopped(ctx_.store.database(), session.id, now, user.name);
+            ctx_.audit.record(
+                ctx_.store.database(),
+                AuditRecord{who, "stop", "emergency", std::to_string(session.id),
+                            dump(session_json(session, now)), dump(session_json(after, now))});
+            tx.commit();
+        }
+        if (live_ && !session.live_session.empty() && live_->find(session.live_session)) {
+            (void)live_->stop(session.live_session, "emergency stopped by " + user.name);
+        }
+        spdlog::warn("api: emergency {} (live from {}) stopped by {}", session.id,
+                     session.live_source, user.name);
+        return Stopped{std::move(after), PlanChange{}};
+    }
     std::optional<Status> denial;
     ChangeGuard guard;
     guard.check = [&](const PlanNetwork& network) -> Status {
@@ -430,6 +642,10 @@ std::variant<EmergencyRoutes::Stopped, EmergencyRoutes::Failure> EmergencyRoutes
         }
         return Failure{400, change.error().message};
     }
+    // Its live first airing, if it still runs: each agent resumes what it paused.
+    if (live_ && !session.live_session.empty() && live_->find(session.live_session)) {
+        (void)live_->stop(session.live_session, "emergency stopped by " + user.name);
+    }
     spdlog::warn("api: emergency {} stopped by {}: {} entr{} retired", session.id, user.name,
                  change->entry_ids.size(), change->entry_ids.size() == 1 ? "y" : "ies");
     return Stopped{std::move(after), std::move(change).value()};
@@ -450,13 +666,14 @@ void EmergencyRoutes::start(const httplib::Request& req, httplib::Response& res,
     if (j.is_discarded() || !j.is_object()) {
         return reply_error(res, 400, "request body must be a JSON object");
     }
-    static const std::set<std::string> kFields{"units", "stations", "asset_id",  "text",
+    static const std::set<std::string> kFields{"units", "stations", "asset_id",  "text", "live",
                                                "voice", "repeat",   "every_min", "title"};
     for (const auto& [key, value] : j.items()) {
         if (kFields.count(key) == 0) {
             return reply_error(res, 400,
                                fmt::format("unknown field '{}' (expected units, stations, "
-                                           "asset_id, text, voice, repeat, every_min, title)",
+                                           "asset_id, text, live, voice, repeat, every_min, "
+                                           "title)",
                                            key));
         }
     }
@@ -470,16 +687,27 @@ void EmergencyRoutes::start(const httplib::Request& req, httplib::Response& res,
     if (units->empty() && stations->empty()) {
         return reply_error(res, 400, "targets: give units and/or stations to broadcast on");
     }
-    for (const char* key : {"asset_id", "text", "voice", "title"}) {
+    for (const char* key : {"asset_id", "text", "live", "voice", "title"}) {
         if (j.contains(key) && !j[key].is_string()) {
             return reply_error(res, 400, fmt::format("{}: must be a string", key));
         }
     }
     const std::string asset_id = j.value("asset_id", "");
     const std::string text = j.value("text", "");
-    if (asset_id.empty() == text.empty()) {
+    const std::string live = j.value("live", "");
+    if (static_cast<int>(!asset_id.empty()) + static_cast<int>(!text.empty()) +
+            static_cast<int>(!live.empty()) !=
+        1) {
         return reply_error(res, 400,
-                           "content: give exactly one of asset_id (an asset) and text (spoken)");
+                           "content: give exactly one of asset_id (an asset), text (spoken) and "
+                           "live (a FILE, mic[:DEVICE] or URL source)");
+    }
+    if (live.size() > kMaxSourceBytes) {
+        return reply_error(res, 400,
+                           fmt::format("live: a source of at most {} bytes", kMaxSourceBytes));
+    }
+    if (!live.empty() && (j.contains("repeat") || j.contains("every_min"))) {
+        return reply_error(res, 400, "repeat, every_min: not with live (it airs once)");
     }
     if (!text.empty() && (blank(text) || text.size() > kMaxTextBytes)) {
         return reply_error(
@@ -537,6 +765,15 @@ void EmergencyRoutes::start(const httplib::Request& req, httplib::Response& res,
     plan.repeat = repeat;
     plan.every = std::chrono::minutes{every_min};
     plan.text = text;
+    if (!live.empty()) {
+        plan.live_source = live;
+        plan.title = title.empty() ? fmt::format("Emergency: live {}", shorten(live, 60)) : title;
+        auto started = start_live_session(user, who, std::move(plan));
+        if (auto* f = std::get_if<Failure>(&started)) {
+            return reply_error(res, f->status, f->message);
+        }
+        return reply(res, 201, to_json(std::get<EmergencySession>(started), ctx_.clock.now()));
+    }
     if (!text.empty()) {
         auto asset = speech_asset(text, voice, who);
         if (!asset) {
@@ -562,7 +799,7 @@ void EmergencyRoutes::start(const httplib::Request& req, httplib::Response& res,
     if (auto* f = std::get_if<Failure>(&started)) {
         return reply_error(res, f->status, f->message);
     }
-    reply(res, 201, session_json(std::get<EmergencySession>(started), ctx_.clock.now()));
+    reply(res, 201, to_json(std::get<EmergencySession>(started), ctx_.clock.now()));
 }
 
 void EmergencyRoutes::stop(const httplib::Request& req, httplib::Response& res, const User& user) {
@@ -580,7 +817,7 @@ void EmergencyRoutes::stop(const httplib::Request& req, httplib::Response& res, 
         return reply_error(res, f->status, f->message);
     }
     const auto& s = std::get<Stopped>(stopped);
-    json answer = session_json(s.session, ctx_.clock.now());
+    json answer = to_json(s.session, ctx_.clock.now());
     answer["retired"] = s.change.entry_ids;
     answer["changed_stations"] = s.change.changed_stations;
     reply(res, 200, answer);
@@ -607,7 +844,7 @@ void EmergencyRoutes::list(const httplib::Request&, httplib::Response& res, cons
                     return it != unit_of.end() && network.units.is_within(it->second, user.scope);
                 });
             if (visible) {
-                out.push_back(session_json(s, now));
+                out.push_back(to_json(s, now));
             }
         }
     });
@@ -621,7 +858,7 @@ void EmergencyRoutes::get(const httplib::Request& req, httplib::Response& res, c
         return reply_error(res, 404,
                            fmt::format("emergency {} does not exist", req.matches[1].str()));
     }
-    reply(res, 200, session_json(*session, ctx_.clock.now()));
+    reply(res, 200, to_json(*session, ctx_.clock.now()));
 }
 
 // --- CAP alerts
@@ -649,12 +886,29 @@ void EmergencyRoutes::receive_alert(const httplib::Request& req, httplib::Respon
                             alert.identifier, alert.sender, format_utc(alert.sent), known->id));
         }
     }
-    // Areas to stations: the stations have no positions in the store, so only geocodes match.
+    // Areas to stations: by GSO geocode (the unit tree), and by polygon and circle against each
+    // station's own position and its loudspeaker clusters (docs/alerts.md).
+    std::unordered_map<std::string, std::vector<LatLon>> cluster_points;
+    {
+        std::lock_guard lock{ctx_.store_mutex};
+        for (const auto& c : ctx_.store.list_clusters()) {
+            cluster_points[c.station_id].push_back(LatLon{c.lat, c.lon});
+        }
+    }
     Result<AlertPlan> planned = Error{""};
+    bool positions = false;
     ctx_.planner.with_network([&](const PlanNetwork& network) {
         std::vector<StationSite> sites;
         for (const auto& s : network.stations) {
-            sites.push_back(StationSite{s.id, s.unit_code, std::nullopt});
+            std::optional<LatLon> position;
+            if (s.position) {
+                position = LatLon{s.position->lat, s.position->lon};
+            }
+            const auto points = cluster_points.find(s.id);
+            sites.push_back(StationSite{s.id, s.unit_code, position,
+                                        points == cluster_points.end()
+                                            ? std::vector<LatLon>{}
+                                            : std::move(points->second)});
         }
         std::unordered_map<std::string, std::string> parents;
         for (const auto* root : network.units.roots()) {
@@ -663,6 +917,7 @@ void EmergencyRoutes::receive_alert(const httplib::Request& req, httplib::Respon
             }
         }
         const AreaResolver resolver{std::move(sites), std::move(parents)};
+        positions = resolver.has_positions();
         const AlertPlanner planner{resolver, ctx_.clock,
                                    AlertPlanner::Options{ctx_.options.test_stations, {"vi"}}};
         planned = planner.plan(alert);
@@ -670,7 +925,8 @@ void EmergencyRoutes::receive_alert(const httplib::Request& req, httplib::Respon
     if (!planned) {
         std::string message = planned.error().message;
         if (message.find("no station") != std::string::npos) {
-            message += fmt::format(" ({}); nothing airs", kNoPositions);
+            message += positions ? std::string{"; nothing airs"}
+                                 : fmt::format(" ({}); nothing airs", kNoPositions);
         }
         spdlog::warn("api: CAP alert '{}' from {} refused: {}", alert.identifier, alert.sender,
                      message);
@@ -678,7 +934,10 @@ void EmergencyRoutes::receive_alert(const httplib::Request& req, httplib::Respon
     }
     const AlertPlan& plan = *planned;
     const Actor who = actor_of(user, req);
-    std::vector<std::string> notes{std::string{kNoPositions}};
+    std::vector<std::string> notes;
+    if (!positions) {
+        notes.emplace_back(kNoPositions);
+    }
 
     // What it updates or cancels: the sessions of the alerts it refers to.
     std::vector<EmergencySession> referred;
@@ -756,7 +1015,9 @@ void EmergencyRoutes::receive_alert(const httplib::Request& req, httplib::Respon
                               AuditRecord{who, "receive", "alert", std::to_string(stored.id),
                                           std::nullopt, dump(alert_json(stored))});
             tx.commit();
-            return reply(res, 201, json{{"alert", alert_json(stored)}, {"notes", notes}});
+            json answer{{"alert", alert_json(stored)}, {"notes", notes}};
+            answer.update(area_matches_json(plan));
+            return reply(res, 201, answer);
         }
         notes.push_back("its own text (an all-clear) airs where the cancelled alert aired");
     }
@@ -820,10 +1081,11 @@ void EmergencyRoutes::receive_alert(const httplib::Request& req, httplib::Respon
     }
     auto session = std::get<EmergencySession>(std::move(started));
     session.alert_id = stored.id;
-    reply(res, 201,
-          json{{"alert", alert_json(stored)},
-               {"session", session_json(session, ctx_.clock.now())},
-               {"notes", notes}});
+    json answer{{"alert", alert_json(stored)},
+                {"session", to_json(session, ctx_.clock.now())},
+                {"notes", notes}};
+    answer.update(area_matches_json(plan));
+    reply(res, 201, answer);
 }
 
 void EmergencyRoutes::list_alerts(const httplib::Request&, httplib::Response& res, const User&) {

@@ -1,18 +1,22 @@
 #pragma once
 
 #include "emergency_store.hpp"
+#include "live_session_manager.hpp"
 #include "loa/alerting/cap_parser.hpp"
 #include "loa/common/clock.hpp"
 #include "loa/scheduler/asset_library.hpp"
 #include "loa/scheduler/audit_log.hpp"
 #include "loa/scheduler/http_api.hpp"
+#include "loa/scheduler/link_events.hpp"
 #include "loa/scheduler/planner.hpp"
 #include "loa/scheduler/scheduler_store.hpp"
 #include "loa/scheduler/users.hpp"
 
 #include <httplib.h>
+#include <nlohmann/json.hpp>
 
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 
@@ -30,6 +34,8 @@ struct EmergencyRoutesContext {
     EmergencyOptions options;
     // The user the request comes from, or nullopt once a 401 was sent.
     std::function<std::optional<User>(const httplib::Request&, httplib::Response&)> authenticate;
+    // The link live sessions go out on; null: no live first airing (the timeline entries only).
+    ILinkEvents* link = nullptr;
 };
 
 // The endpoints of emergency broadcasts and CAP alerts (docs/api.md, docs/alerts.md):
@@ -38,6 +44,16 @@ struct EmergencyRoutesContext {
 // A session is a set of approved EMERGENCY entries (one per airing) made in one Planner
 // transaction with its row in emergency_sessions and its audit row; stopping retires the entries
 // that have not ended, with the session's stopped_at and an audit row, in one transaction.
+//
+// A session's first airing also goes out at once as a live session of class emergency (the
+// asset's audio, [emergency] live_delay_ms), started before the Planner's transaction (which
+// recompiles every target's timeline) so that it does not delay the first sample; once the
+// transaction committed, the session's frames name the first airing's timeline items (covers):
+// an agent that plays it skips them and reports them aired with the live session's start and
+// end; an agent that missed it airs the timeline item lead_s later. A refused transaction stops
+// the live session at once. A session started with "live" (a FILE, mic[:DEVICE] or URL
+// source) has no timeline entry: its one airing is the live session; stopping the session stops
+// the live session too.
 //
 // Threads: constructed (it migrates the "emergency" schema part on the API's connection and
 // registers its routes) by the HttpApi's owning thread before the server listens; the handlers
@@ -60,6 +76,7 @@ private:
         std::string text;
         std::vector<std::string> units;
         std::vector<std::string> stations;
+        std::string live_source;  // "live": relayed from this source, no timeline entry
         int repeat = 1;
         Duration every{};
         // Runs in the session's transaction once its row exists (a CAP alert stores itself).
@@ -96,6 +113,15 @@ private:
     std::variant<Stopped, Failure> stop_session(const User& user, const Actor& who,
                                                 const EmergencySession& session);
     std::optional<EmergencySession> find_session(std::int64_t id);
+    // Starts the live session `id` of `session`'s first airing from `source` (on its stations,
+    // class emergency, [emergency] live_delay_ms); answers its id, or why it could not start.
+    Result<std::string> start_live(const std::string& id, const EmergencySession& session,
+                                   const std::string& source);
+    // A --live session: its row and audit row in one transaction, then its live session.
+    std::variant<EmergencySession, Failure> start_live_session(const User& user, const Actor& who,
+                                                               SessionPlan plan);
+    // The session as JSON, its state taken from its live session when it has one.
+    nlohmann::json to_json(const EmergencySession& session, TimePoint now) const;
 
     // A typed notice spoken with `voice` (its language), or the stored asset of the same text.
     Result<AssetRecord> speech_asset(const std::string& text, const std::string& voice,
@@ -108,6 +134,7 @@ private:
     EmergencyRoutesContext ctx_;
     EmergencyStore emergency_store_;
     alerting::CapParser parser_;
+    std::unique_ptr<LiveSessionManager> live_;  // null without a link
 };
 
 }  // namespace loa::scheduler

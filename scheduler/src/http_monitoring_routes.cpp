@@ -357,6 +357,16 @@ void HttpMonitoringRoutes::metrics(const httplib::Request& req, httplib::Respons
                 server->time_requests_answered());
         counter("loa_link_station_events_total", "Station events stored.",
                 server->station_events_stored());
+        link +=
+            "# HELP loa_link_bytes_sent_total Bytes of the messages sent to agents, by kind.\n"
+            "# TYPE loa_link_bytes_sent_total counter\n";
+        for (std::size_t i = 0; i < kLinkTrafficKinds; ++i) {
+            const auto kind = static_cast<LinkTraffic>(i);
+            link += fmt::format("loa_link_bytes_sent_total{{kind=\"{}\"}} {}\n",
+                                link_traffic_name(kind), server->bytes_sent(kind));
+        }
+        counter("loa_link_bytes_received_total", "Bytes of the messages received from agents.",
+                server->bytes_received());
     }
     res.status = 200;
     res.set_content(service_.metrics(link), "text/plain; version=0.0.4; charset=utf-8");

@@ -83,7 +83,40 @@ std::string status_json(const wire::Heartbeat& hb) {
     return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+LinkTraffic traffic_of(const wire::Envelope& envelope) {
+    switch (envelope.body_case()) {
+        case wire::Envelope::kTimelineUpdate:
+            return LinkTraffic::timeline;
+        case wire::Envelope::kTimelineDelta:
+            return LinkTraffic::delta;
+        case wire::Envelope::kAssetChunk:
+            return LinkTraffic::asset_chunk;
+        case wire::Envelope::kLiveStart:
+        case wire::Envelope::kLiveFrame:
+        case wire::Envelope::kLiveStop:
+            return LinkTraffic::live;
+        default:
+            return LinkTraffic::other;
+    }
+}
+
 }  // namespace
+
+const char* link_traffic_name(LinkTraffic kind) {
+    switch (kind) {
+        case LinkTraffic::timeline:
+            return "timeline";
+        case LinkTraffic::delta:
+            return "delta";
+        case LinkTraffic::asset_chunk:
+            return "asset_chunk";
+        case LinkTraffic::live:
+            return "live";
+        case LinkTraffic::other:
+            break;
+    }
+    return "other";
+}
 
 LinkServer::LinkServer(LinkServerOptions options, const SchedulerKeys& keys, const IClock& clock)
     : options_{std::move(options)},
@@ -235,9 +268,14 @@ void LinkServer::send_live_queued() {
         }
         try {
             // Never blocks: a full pipe to a slow agent drops the frame, not the link.
-            return socket_.send(zmq::buffer(it->second.routing_id),
-                                zmq::send_flags::sndmore | zmq::send_flags::dontwait) &&
-                   socket_.send(zmq::buffer(bytes), zmq::send_flags::dontwait);
+            const bool sent = socket_.send(zmq::buffer(it->second.routing_id),
+                                           zmq::send_flags::sndmore | zmq::send_flags::dontwait) &&
+                              socket_.send(zmq::buffer(bytes), zmq::send_flags::dontwait);
+            if (sent) {
+                bytes_sent_[static_cast<std::size_t>(LinkTraffic::live)].fetch_add(
+                    bytes.size(), std::memory_order_relaxed);
+            }
+            return sent;
         } catch (const zmq::error_t&) {
             return false;  // EHOSTUNREACH: gone; its Hello brings it back
         }
@@ -282,6 +320,14 @@ void LinkServer::push_timelines(const std::vector<std::string>& station_ids) {
 }
 
 void LinkServer::receive_all() {
+    // One transaction for the whole batch (a handler's own transaction nests as a savepoint):
+    // with thousands of agents, a commit per heartbeat would cost more than the rest together.
+    SchedulerStore::Transaction tx{store_};
+    receive_batch();
+    tx.commit();
+}
+
+void LinkServer::receive_batch() {
     for (int i = 0; i < kMaxMessagesPerWake && !stop_.load(); ++i) {
         zmq::message_t routing;
         if (!socket_.recv(routing, zmq::recv_flags::dontwait)) {
@@ -296,6 +342,7 @@ void LinkServer::receive_all() {
         }
         // t2 of a clock exchange: as close to the socket as the loop gets.
         const TimePoint received = clock_.now();
+        bytes_received_.fetch_add(payload.size(), std::memory_order_relaxed);
         const std::string routing_id = routing.to_string();
         bool extra_frames = false;
         while (payload.more()) {
@@ -451,6 +498,11 @@ void LinkServer::on_heartbeat(const std::string& station_id, Session& session,
     // An update lost on the way (the link dropped while it was sent) or a delta the agent could
     // not apply: the whole timeline again, at most once per heartbeat interval.
     if (now - session.last_timeline_sent < options_.heartbeat_interval) {
+        return;
+    }
+    // The revision number first (a row by key), the timeline itself only when it is needed.
+    const auto station = store_.find_station(station_id);
+    if (!station || heartbeat.timeline_revision() >= station->timeline_revision) {
         return;
     }
     const auto latest = store_.latest_timeline(station_id);
@@ -787,6 +839,8 @@ bool LinkServer::send(const std::string& routing_id, wire::Envelope& envelope) {
         spdlog::info("link: {} not sent: {}", protocol::body_name(envelope), e.what());
         return false;
     }
+    bytes_sent_[static_cast<std::size_t>(traffic_of(envelope))].fetch_add(
+        bytes.size(), std::memory_order_relaxed);
     return true;
 }
 

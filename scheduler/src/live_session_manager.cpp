@@ -1,6 +1,6 @@
 #include "live_session_manager.hpp"
 
-#include "loa/audio/live_frame_pump.hpp"
+#include "loa/audio/live_source.hpp"
 #include "loa/protocol/envelope.hpp"
 
 #include <pthread.h>
@@ -9,14 +9,16 @@
 namespace loa::scheduler {
 
 struct LiveSessionManager::Session {
-    LiveSessionInfo info;  // guarded by the manager's mu_
-    bool stop = false;     // guarded by the manager's mu_
-    std::unique_ptr<audio::LiveFramePump> pump;
+    LiveSessionInfo info;                   // guarded by the manager's mu_
+    bool stop = false;                      // guarded by the manager's mu_
+    std::vector<wire::CoveredItem> covers;  // guarded by the manager's mu_
+    std::unique_ptr<audio::ILiveSource> pump;
     std::thread thread;
 };
 
-LiveSessionManager::LiveSessionManager(ILinkEvents& link, const IClock& clock)
-    : link_{link}, clock_{clock} {}
+LiveSessionManager::LiveSessionManager(ILinkEvents& link, const IClock& clock,
+                                       audio::LiveSourceOptions source_options)
+    : link_{link}, clock_{clock}, source_options_{std::move(source_options)} {}
 
 LiveSessionManager::~LiveSessionManager() {
     {
@@ -41,14 +43,12 @@ Result<LiveSessionInfo> LiveSessionManager::start(LiveSessionRequest request) {
     if (request.stations.empty()) {
         return Error{"targets: no station"};
     }
-    if (request.source.starts_with("mic")) {
-        return Error{"source: microphone capture is not supported yet; give a FILE"};
+    if (request.source.empty()) {
+        return Error{"source: give a FILE, an http(s) URL, \"mic\" or \"mic:DEVICE\""};
     }
-    if (request.source.starts_with("http://") || request.source.starts_with("https://")) {
-        return Error{"source: network streams are not supported yet; give a FILE"};
-    }
-    // Decoded before the session counts as started; frame 0 is captured from now on.
-    auto pump = audio::LiveFramePump::open_file(request.source, clock_.now());
+    // Opened (a file decoded, a stream connected and its first audio received, a device started)
+    // before the session counts as started; frame 0 is captured from then on.
+    auto pump = audio::open_live_source(request.source, clock_, source_options_);
     if (!pump) {
         return Error{"source: " + pump.error().message};
     }
@@ -65,8 +65,12 @@ Result<LiveSessionInfo> LiveSessionManager::start(LiveSessionRequest request) {
     info.first_capture_us = to_unix_us(first);
     info.state = "live";
     info.total_frames = session->pump->total_frames();
+    session->covers = std::move(request.covers);
     std::lock_guard lock{mu_};
-    info.id = fmt::format("L{}", next_id_++);
+    if (!request.id.empty() && sessions_.count(request.id) != 0) {
+        return Error{fmt::format("live session '{}' exists already", request.id)};
+    }
+    info.id = request.id.empty() ? fmt::format("L{}", next_id_++) : request.id;
     info.title = request.title.empty() ? "live " + info.id : request.title;
     Session& s = *session;
     auto [it, inserted] = sessions_.emplace(info.id, std::move(session));
@@ -85,6 +89,7 @@ void LiveSessionManager::run(Session& s) {
     wire::PriorityClass priority{};
     std::uint32_t delay_ms = 0;
     std::int64_t first_us = 0;
+    std::vector<wire::CoveredItem> covers;  // a copy of s.covers, taken under mu_
     {
         std::lock_guard lock{mu_};
         id = s.info.id;
@@ -99,6 +104,10 @@ void LiveSessionManager::run(Session& s) {
         m->set_delay_ms(delay_ms);
         m->set_first_capture_us(first_us);
         m->set_title(s.info.title);
+        covers = s.covers;
+        for (const auto& c : covers) {
+            *m->add_covers() = c;
+        }
         link_.send_live(stations, env);
     }
     std::uint64_t sent = 0;
@@ -111,6 +120,10 @@ void LiveSessionManager::run(Session& s) {
             spdlog::error("live: session {}: {}", id, reason);
             break;
         }
+        if (!frames->empty()) {
+            std::lock_guard lock{mu_};
+            covers = s.covers;  // named late for an emergency (set_covers)
+        }
         for (auto& f : *frames) {
             auto env = protocol::make_envelope(f.index, clock_.now());
             auto* m = env.mutable_live_frame();
@@ -121,6 +134,9 @@ void LiveSessionManager::run(Session& s) {
             m->set_priority(priority);
             m->set_delay_ms(delay_ms);
             m->set_first_capture_us(first_us);
+            for (const auto& c : covers) {
+                *m->add_covers() = c;
+            }
             link_.send_live(stations, env);
             ++sent;
         }
@@ -145,6 +161,9 @@ void LiveSessionManager::run(Session& s) {
     m->set_last_index(sent == 0 ? 0 : sent - 1);
     m->set_reason(reason);
     link_.send_live(stations, env);
+    // Lets go of the source at once: a device or a stream connection is not held by a session
+    // that is over.
+    s.pump.reset();
     std::lock_guard lock{mu_};
     s.info.state = stopped ? "stopped" : "ended";
     s.info.stop_reason = reason;
@@ -171,6 +190,17 @@ Result<LiveSessionInfo> LiveSessionManager::stop(const std::string& id, const st
     Session& s = *sessions_.at(id);
     cv_.wait(lock, [&] { return s.info.state != "live"; });
     return s.info;
+}
+
+Status LiveSessionManager::set_covers(const std::string& id,
+                                      std::vector<wire::CoveredItem> covers) {
+    std::lock_guard lock{mu_};
+    auto it = sessions_.find(id);
+    if (it == sessions_.end()) {
+        return Error{fmt::format("live session '{}' does not exist", id)};
+    }
+    it->second->covers = std::move(covers);
+    return Status::success();
 }
 
 std::vector<LiveSessionInfo> LiveSessionManager::list() const {

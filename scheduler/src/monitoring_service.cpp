@@ -72,22 +72,6 @@ std::string next_day(const std::string& day) {
     return day_string(std::chrono::sys_days{ymd_of(day)} + std::chrono::days{1});
 }
 
-// The entry id a compiled item id starts with ("e42-1764230400-0" -> 42).
-std::optional<std::int64_t> entry_of(const std::string& item_id) {
-    if (item_id.size() < 2 || item_id[0] != 'e') {
-        return std::nullopt;
-    }
-    std::int64_t id = 0;
-    std::size_t i = 1;
-    for (; i < item_id.size() && item_id[i] >= '0' && item_id[i] <= '9'; ++i) {
-        id = id * 10 + (item_id[i] - '0');
-    }
-    if (i == 1) {
-        return std::nullopt;
-    }
-    return id;
-}
-
 std::string priority_name(wire::PriorityClass p) {
     switch (p) {
         case wire::EMERGENCY:
@@ -119,6 +103,70 @@ std::string escape_label(const std::string& v) {
     }
     return out;
 }
+
+template <typename Enum, std::size_t N>
+std::optional<Enum> enum_named(const std::string& name, const std::array<Enum, N>& values,
+                               std::string_view (*name_of)(Enum)) {
+    for (const auto v : values) {
+        if (name_of(v) == name) {
+            return v;
+        }
+    }
+    return std::nullopt;
+}
+
+constexpr std::array<monitoring::AlarmKind, 4> kAlarmKinds{
+    monitoring::AlarmKind::station_offline, monitoring::AlarmKind::zone_fault,
+    monitoring::AlarmKind::coverage_low, monitoring::AlarmKind::station_not_ready};
+constexpr std::array<monitoring::Severity, 4> kSeverities{
+    monitoring::Severity::info, monitoring::Severity::warning, monitoring::Severity::major,
+    monitoring::Severity::critical};
+
+SchedulerStore::StoredAlarm stored_alarm(const monitoring::AlarmEvent& e) {
+    const auto& a = e.alarm;
+    SchedulerStore::StoredAlarm out;
+    out.key = a.key;
+    out.kind = std::string{monitoring::alarm_kind_name(a.kind)};
+    out.severity = std::string{monitoring::severity_name(a.severity)};
+    out.unit_code = a.unit_code;
+    out.station_id = a.station_id;
+    out.zone = a.zone;
+    out.text_vi = a.text_vi;
+    out.text_en = a.text_en;
+    out.since_us = to_unix_us(a.since);
+    out.raised_at_us = to_unix_us(e.raised_at);
+    if (e.cleared_at) {
+        out.cleared_at_us = to_unix_us(*e.cleared_at);
+    }
+    return out;
+}
+
+// A stored alarm as the book holds it; nullopt (and a warning) for a row this build cannot read.
+std::optional<monitoring::AlarmEvent> alarm_event(const SchedulerStore::StoredAlarm& a) {
+    const auto kind = enum_named(a.kind, kAlarmKinds, &monitoring::alarm_kind_name);
+    const auto severity = enum_named(a.severity, kSeverities, &monitoring::severity_name);
+    if (!kind || !severity) {
+        spdlog::warn("monitor: stored alarm {} has an unknown kind '{}' or severity '{}'; skipped",
+                     a.key, a.kind, a.severity);
+        return std::nullopt;
+    }
+    monitoring::AlarmEvent e;
+    e.type = a.cleared_at_us ? monitoring::AlarmEvent::Type::cleared
+                             : monitoring::AlarmEvent::Type::raised;
+    e.alarm = monitoring::Alarm{a.key,       *kind,        *severity,
+                                a.unit_code, a.station_id, a.zone,
+                                a.text_vi,   a.text_en,    from_unix_us(a.since_us)};
+    e.raised_at = from_unix_us(a.raised_at_us);
+    if (a.cleared_at_us) {
+        e.cleared_at = from_unix_us(*a.cleared_at_us);
+    }
+    return e;
+}
+
+// How many cleared alarms the book holds (and restores).
+constexpr std::size_t kClearedKept = 1000;
+// How often "loa-monitor" prunes the monitoring history.
+constexpr auto kPruneEvery = std::chrono::hours{1};
 
 }  // namespace
 
@@ -161,8 +209,25 @@ MonitoringService::MonitoringService(const std::string& database, MonitoringOpti
           o.default_threshold = options_.coverage_threshold;
           return o;
       }()},
-      book_{clock},
+      book_{clock, kClearedKept},
       store_{database} {
+    std::vector<monitoring::AlarmEvent> active;
+    std::vector<monitoring::AlarmEvent> cleared;
+    for (const auto& a : store_.list_active_alarms()) {
+        if (auto e = alarm_event(a)) {
+            stored_active_.emplace(e->alarm.key, e->alarm);
+            active.push_back(std::move(*e));
+        }
+    }
+    for (const auto& a : store_.list_cleared_alarms(kClearedKept)) {
+        if (auto e = alarm_event(a)) {
+            cleared.push_back(std::move(*e));
+        }
+    }
+    if (!active.empty()) {
+        spdlog::info("monitor: {} alarm(s) still active from before the restart", active.size());
+    }
+    book_.restore(std::move(active), std::move(cleared));
     monitoring::IWebhookSender* sender = options_.webhook_sender;
     if (!sender && !options_.webhook_url.empty()) {
         owned_sender_ = std::make_unique<monitoring::HttpWebhookSender>(options_.webhook_url);
@@ -210,6 +275,7 @@ void MonitoringService::run() {
             std::lock_guard guard{mutex_};
             take_snapshot_locked(true);
             evaluate_locked();
+            prune_locked();
         } catch (const std::exception& e) {
             spdlog::error("monitor: evaluation failed: {}", e.what());
         }
@@ -712,6 +778,7 @@ std::vector<monitoring::AlarmEvent> MonitoringService::evaluate_locked() {
     }
     const auto facts = alarm_facts(states, all_units);
     const auto events = book_.update(rules_.evaluate(facts, clock_.now()));
+    persist_alarms(events);
     for (const auto& e : events) {
         spdlog::info("monitor: alarm {} {}: {}",
                      e.type == monitoring::AlarmEvent::Type::raised ? "raised" : "cleared",
@@ -721,6 +788,39 @@ std::vector<monitoring::AlarmEvent> MonitoringService::evaluate_locked() {
         }
     }
     return events;
+}
+
+void MonitoringService::persist_alarms(const std::vector<monitoring::AlarmEvent>& events) {
+    SchedulerStore::Transaction tx{store_};
+    for (const auto& e : events) {
+        store_.record_alarm(stored_alarm(e));
+        if (e.type == monitoring::AlarmEvent::Type::raised) {
+            stored_active_.insert_or_assign(e.alarm.key, e.alarm);
+        } else {
+            stored_active_.erase(e.alarm.key);
+        }
+    }
+    for (const auto& e : book_.active()) {
+        const auto it = stored_active_.find(e.alarm.key);
+        if (it != stored_active_.end() && it->second != e.alarm) {
+            store_.update_active_alarm(stored_alarm(e));
+            it->second = e.alarm;
+        }
+    }
+    tx.commit();
+}
+
+void MonitoringService::prune_locked() {
+    const auto now = clock_.now();
+    if (last_prune_ && now - *last_prune_ < kPruneEvery && now >= *last_prune_) {
+        return;
+    }
+    last_prune_ = now;
+    const auto removed = store_.prune_monitoring_history(
+        to_unix_us(now - options_.history_keep), to_unix_us(now - options_.alarm_history_keep));
+    if (removed > 0) {
+        spdlog::info("monitor: pruned {} row(s) of monitoring history past its retention", removed);
+    }
 }
 
 std::vector<monitoring::AlarmEvent> MonitoringService::evaluate_alarms() {
@@ -792,6 +892,31 @@ MonitoringService::ComplianceResult MonitoringService::compliance(const StationF
     for (const auto& e : store_.list_entries()) {
         entry_titles.emplace(e.entry.id, e.entry.title);
     }
+    // What each station was sent (the log of scheduled items): an item counts when a revision
+    // holding it was issued by its start and it was not withdrawn before its start.
+    std::map<std::string, std::vector<monitoring::ScheduledItem>> sent;
+    for (const auto& row : store_.list_scheduled_items(to_unix_us(from), to_unix_us(to))) {
+        if (row.issued_at_us > row.start_at_us ||
+            (row.withdrawn_at_us && *row.withdrawn_at_us <= row.start_at_us)) {
+            continue;
+        }
+        monitoring::ScheduledItem si;
+        si.item_id = row.item_id;
+        si.entry_id = row.entry_id ? fmt::format("e{}", *row.entry_id) : row.item_id;
+        si.title = row.title;
+        si.entry_title = row.title;
+        if (row.entry_id) {
+            if (const auto it = entry_titles.find(*row.entry_id); it != entry_titles.end()) {
+                si.entry_title = it->second;
+            }
+        }
+        si.priority_class = priority_name(row.priority);
+        si.start = from_unix_us(row.start_at_us);
+        si.duration = std::chrono::milliseconds{row.duration_ms};
+        si.station_id = row.station_id;
+        si.zones = row.zones;
+        sent[row.station_id].push_back(std::move(si));
+    }
     std::set<std::string> stations;
     for (const auto& s : store_.list_stations()) {
         if (!visible(s.id) || (!unit.empty() && !tree.is_within(s.unit_code, unit))) {
@@ -799,50 +924,9 @@ MonitoringService::ComplianceResult MonitoringService::compliance(const StationF
         }
         stations.insert(s.id);
         unit_map.station_unit.emplace(s.id, s.unit_code);
-        // What the station was sent: each revision's items starting while it was the newest.
-        const auto revisions = store_.list_timelines(s.id);
-        std::map<std::string, monitoring::ScheduledItem> items;
-        for (std::size_t i = 0; i < revisions.size(); ++i) {
-            const auto valid_from = from_unix_us(revisions[i].created_at_us);
-            const auto valid_to = i + 1 < revisions.size()
-                                      ? from_unix_us(revisions[i + 1].created_at_us)
-                                      : TimePoint::max();
-            wire::Timeline t;
-            if (!t.ParseFromString(revisions[i].timeline)) {
-                continue;
-            }
-            for (const auto& item : t.items()) {
-                const auto start = from_unix_us(item.start_at_us());
-                if (start < from || start >= to || start >= valid_to ||
-                    (i > 0 && start < valid_from)) {
-                    continue;
-                }
-                monitoring::ScheduledItem si;
-                si.item_id = item.item_id();
-                const auto entry = entry_of(item.item_id());
-                si.entry_id = entry ? fmt::format("e{}", *entry) : item.item_id();
-                si.title = item.title();
-                if (entry) {
-                    const auto it = entry_titles.find(*entry);
-                    si.entry_title = it == entry_titles.end() ? item.title() : it->second;
-                } else {
-                    si.entry_title = item.title();
-                }
-                si.priority_class = priority_name(item.priority());
-                si.start = start;
-                si.duration = std::chrono::milliseconds{item.duration_ms()};
-                si.station_id = s.id;
-                si.zones.assign(item.zones().begin(), item.zones().end());
-                items[si.item_id] = std::move(si);
-            }
+        if (const auto it = sent.find(s.id); it != sent.end()) {
+            input.items.insert(input.items.end(), it->second.begin(), it->second.end());
         }
-        std::vector<monitoring::ScheduledItem> sorted;
-        for (auto& [id, si] : items) {
-            sorted.push_back(std::move(si));
-        }
-        std::sort(sorted.begin(), sorted.end(),
-                  [](const auto& a, const auto& b) { return a.start < b.start; });
-        input.items.insert(input.items.end(), sorted.begin(), sorted.end());
     }
     // Records and facts of the period (with a margin for items running over its end).
     const auto margin = std::chrono::hours{24};
@@ -882,6 +966,25 @@ MonitoringService::ComplianceResult MonitoringService::compliance(const StationF
     for (const auto& [id, open] : offline_from) {
         if (open) {
             input.offline.push_back({id, {*open, TimePoint::max()}});
+        }
+    }
+    // Spells with an unsynchronised clock from the clock log.
+    std::map<std::string, std::optional<TimePoint>> unsynced_from;
+    for (const auto& c : store_.list_clock_changes("", to_unix_us(to + margin))) {
+        if (stations.count(c.station_id) == 0) {
+            continue;
+        }
+        auto& open = unsynced_from[c.station_id];
+        if (!c.synced && !open) {
+            open = from_unix_us(c.at_us);
+        } else if (c.synced && open) {
+            input.unsynchronised.push_back({c.station_id, {*open, from_unix_us(c.at_us)}});
+            open.reset();
+        }
+    }
+    for (const auto& [id, open] : unsynced_from) {
+        if (open) {
+            input.unsynchronised.push_back({id, {*open, TimePoint::max()}});
         }
     }
     // Fault and dead-air spells from the station events.

@@ -16,6 +16,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -37,7 +38,10 @@ class Planner;
 // "loa-monitor"); they are serialised by one mutex, which guards the store connection, the
 // cached CoverageEngine (rebuilt when clusters, hamlets or units change) and the alarm state.
 // start() and stop() from the owner's thread. "loa-monitor" evaluates the alarms every
-// evaluate_interval and stores the day's coverage snapshot once per local day.
+// evaluate_interval, stores the day's coverage snapshot once per local day and prunes the
+// monitoring history past its retention once an hour. The alarm book is kept in the store: the
+// constructor restores it, so alarms active before a restart keep their raised_at and are not
+// sent to the webhook again.
 class MonitoringService {
 public:
     using StationFilter = std::function<bool(const std::string& station_id)>;
@@ -107,6 +111,10 @@ private:
     monitoring::AlarmFacts alarm_facts(const std::vector<StationState>& states,
                                        const std::vector<AdminUnit>& units);
     std::vector<monitoring::AlarmEvent> evaluate_locked();
+    // Writes the events of one evaluation, and the newest words of ongoing alarms, to the store.
+    void persist_alarms(const std::vector<monitoring::AlarmEvent>& events);
+    // Deletes monitoring history past its retention, at most once an hour.
+    void prune_locked();
     void take_snapshot_locked(bool only_if_missing);
     void run();
 
@@ -123,6 +131,9 @@ private:
     std::mutex mutex_;  // guards everything below
     SchedulerStore store_;
     std::optional<coverage::CoverageEngine> engine_;
+    // The active alarms as last written to the store, by key (to rewrite changed words only).
+    std::map<std::string, monitoring::Alarm> stored_active_;
+    std::optional<TimePoint> last_prune_;
     std::int64_t engine_version_ = -1;
     coverage::UnitParents engine_parents_;
 

@@ -61,7 +61,15 @@ SchedulerApp::SchedulerApp(config::SchedulerConfig config, const IClock& clock)
     api.emergency_delay = config_.emergency_delay;
     api.emergency.lead = config_.emergency_lead;
     api.emergency.allow_operators = config_.emergency_allow_operators;
+    api.emergency.live_delay = config_.emergency_live_delay;
     api.emergency.test_stations = config_.alert_test_stations;
+    api.monitoring.evaluate_interval = config_.alarms.evaluate_interval;
+    api.monitoring.coverage_threshold = config_.alarms.coverage_threshold;
+    api.monitoring.coverage_thresholds = config_.alarms.coverage_thresholds;
+    api.monitoring.webhook_url = config_.alarms.webhook_url;
+    api.monitoring.metrics_require_token = config_.metrics_require_token;
+    api.monitoring.alarm_history_keep = std::chrono::hours{24} * config_.alarms.history_days;
+    api.monitoring.history_keep = std::chrono::hours{24} * config_.monitoring_keep_days;
     api_ = std::make_unique<HttpApi>(std::move(api), keys_, *assets_, *link_, *planner_, clock);
 }
 

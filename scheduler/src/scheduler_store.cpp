@@ -7,9 +7,11 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <map>
+#include <set>
 #include <span>
 #include <variant>
 
@@ -205,7 +207,7 @@ CREATE TABLE station_status (
 // Monitoring (issue 5), a named schema part migrated after the main schema: loudspeaker clusters,
 // hamlets, the daily coverage history, and the log of stations going online and offline (written
 // by triggers on station_status, so whoever changes a station's liveness logs it).
-constexpr std::array<std::string_view, 1> kMonitoringMigrations{
+constexpr std::array<std::string_view, 2> kMonitoringMigrations{
     R"sql(
 CREATE TABLE coverage_clusters (
     id         TEXT PRIMARY KEY,
@@ -260,6 +262,85 @@ BEGIN
     INSERT INTO station_liveness (station_id, online, at_us)
         VALUES (new.station_id, new.online, new.online_changed_at_us);
 END;
+)sql",
+    // 2: monitoring history. The log of each station's clock going unsynchronised and
+    // synchronised again (triggers on station_status, like station_liveness: a row when a
+    // heartbeat's clock_synced differs from the one before, at that heartbeat's time); the alarm
+    // book (active alarms and the cleared history); the log of the items each station was sent,
+    // one row per (station, item), written with every timeline revision, so that compliance
+    // knows what was scheduled long after the revisions themselves are pruned.
+    R"sql(
+CREATE TABLE station_clock (
+    station_id TEXT NOT NULL,
+    synced     INTEGER NOT NULL,
+    at_us      INTEGER NOT NULL
+);
+CREATE INDEX station_clock_by_station ON station_clock (station_id, at_us);
+INSERT INTO station_clock (station_id, synced, at_us)
+    SELECT station_id, clock_synced, last_heartbeat_at_us FROM station_status
+    WHERE last_heartbeat_at_us != 0;
+CREATE TRIGGER station_clock_insert AFTER INSERT ON station_status
+    WHEN new.last_heartbeat_at_us != 0
+BEGIN
+    INSERT INTO station_clock (station_id, synced, at_us)
+        VALUES (new.station_id, new.clock_synced, new.last_heartbeat_at_us);
+END;
+CREATE TRIGGER station_clock_update AFTER UPDATE OF clock_synced, last_heartbeat_at_us
+    ON station_status
+    WHEN new.last_heartbeat_at_us != 0
+         AND (old.last_heartbeat_at_us = 0 OR old.clock_synced != new.clock_synced)
+BEGIN
+    INSERT INTO station_clock (station_id, synced, at_us)
+        VALUES (new.station_id, new.clock_synced, new.last_heartbeat_at_us);
+END;
+CREATE TABLE alarm_history (
+    id            INTEGER PRIMARY KEY,
+    key           TEXT NOT NULL,
+    kind          TEXT NOT NULL,
+    severity      TEXT NOT NULL,
+    unit_code     TEXT NOT NULL DEFAULT '',
+    station_id    TEXT NOT NULL DEFAULT '',
+    zone          TEXT NOT NULL DEFAULT '',
+    text_vi       TEXT NOT NULL DEFAULT '',
+    text_en       TEXT NOT NULL DEFAULT '',
+    since_us      INTEGER NOT NULL,
+    raised_at_us  INTEGER NOT NULL,
+    cleared_at_us INTEGER
+);
+CREATE UNIQUE INDEX alarm_history_active ON alarm_history (key) WHERE cleared_at_us IS NULL;
+CREATE INDEX alarm_history_by_cleared ON alarm_history (cleared_at_us);
+CREATE TABLE scheduled_items (
+    station_id      TEXT NOT NULL,
+    item_id         TEXT NOT NULL,
+    start_at_us     INTEGER NOT NULL,
+    duration_ms     INTEGER NOT NULL,
+    asset_id        TEXT NOT NULL,
+    entry_id        INTEGER,
+    priority        INTEGER NOT NULL,
+    title           TEXT NOT NULL DEFAULT '',
+    zones           TEXT NOT NULL DEFAULT '',
+    first_revision  INTEGER NOT NULL,
+    issued_at_us    INTEGER NOT NULL,
+    withdrawn_at_us INTEGER,
+    PRIMARY KEY (station_id, item_id)
+);
+CREATE INDEX scheduled_items_by_start ON scheduled_items (start_at_us);
+CREATE TABLE scheduled_items_backfill (
+    id   INTEGER PRIMARY KEY CHECK (id = 1),
+    done INTEGER NOT NULL
+);
+INSERT INTO scheduled_items_backfill (id, done) VALUES (1, 0);
+)sql",
+};
+
+// Station positions (issue 6), a named schema part migrated after the main schema and the
+// monitoring part: a station's own position, optional (CAP polygons and circles match it and the
+// station's loudspeaker clusters, docs/alerts.md). A later main migration that rebuilds the
+// stations table must carry these two columns over.
+constexpr std::array<std::string_view, 1> kPositionMigrations{
+    R"sql(
+ALTER TABLE stations ADD COLUMN lat REAL;
+ALTER TABLE stations ADD COLUMN lon REAL;
 )sql",
 };
 
@@ -387,6 +468,7 @@ SchedulerStore::SchedulerStore(const std::string& path)
     db_->exec("PRAGMA foreign_keys = OFF");
     db_->migrate(kMigrations, "loa-scheduler");
     db_->migrate(kMonitoringMigrations, "loa-scheduler", "monitoring");
+    db_->migrate(kPositionMigrations, "loa-scheduler", "station_positions");
     db_->exec("PRAGMA foreign_keys = ON");
     {
         sqlite::Statement check{*db_, "PRAGMA foreign_key_check"};
@@ -397,6 +479,7 @@ SchedulerStore::SchedulerStore(const std::string& path)
     }
     Transaction tx{*this};
     ensure_timelines();
+    backfill_scheduled_items();
     tx.commit();
 }
 
@@ -457,25 +540,33 @@ Status SchedulerStore::add_station(const StationRecord& station) {
 
 void SchedulerStore::put_station(const Station& station, TimePoint now) {
     Transaction tx{*this};
-    sqlite::Statement{*db_,
-                      "INSERT INTO stations (id, name, unit_code, zones, created_at, "
-                      "timeline_revision) VALUES (?1, ?2, ?3, ?4, ?5, 1) ON CONFLICT (id) DO "
-                      "UPDATE SET name = ?2, unit_code = ?3, zones = ?4"}
-        .bind(1, station.id)
+    sqlite::Statement put{*db_,
+                          "INSERT INTO stations (id, name, unit_code, zones, created_at, "
+                          "timeline_revision, lat, lon) VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?7) "
+                          "ON CONFLICT (id) DO UPDATE SET name = ?2, unit_code = ?3, zones = ?4, "
+                          "lat = ?6, lon = ?7"};
+    put.bind(1, station.id)
         .bind(2, station.name)
         .bind(3, station.unit_code)
         .bind(4, join_list(station.zones))
-        .bind(5, to_unix_us(now))
-        .run();
+        .bind(5, to_unix_us(now));
+    bind_optional(put, 6, station.position ? std::optional{station.position->lat} : std::nullopt);
+    bind_optional(put, 7, station.position ? std::optional{station.position->lon} : std::nullopt);
+    put.run();
     ensure_timelines();
     tx.commit();
 }
 
 std::vector<Station> SchedulerStore::list_planned_stations() {
-    sqlite::Statement s{*db_, "SELECT id, unit_code, name, zones FROM stations ORDER BY id"};
+    sqlite::Statement s{*db_,
+                        "SELECT id, unit_code, name, zones, lat, lon FROM stations ORDER BY id"};
     std::vector<Station> out;
     while (s.step()) {
-        out.push_back(Station{s.text(0), s.text(1), s.text(2), split_list(s.text(3))});
+        std::optional<StationPosition> position;
+        if (!s.is_null(4) && !s.is_null(5)) {
+            position = StationPosition{s.real(4), s.real(5)};
+        }
+        out.push_back(Station{s.text(0), s.text(1), s.text(2), split_list(s.text(3)), position});
     }
     return out;
 }
@@ -572,10 +663,14 @@ void SchedulerStore::record_hello(const std::string& station_id,
 
 void SchedulerStore::record_heartbeat(const std::string& station_id, const StationStatus& status,
                                       TimePoint now) {
-    sqlite::Statement{*db_,
-                      "UPDATE stations SET last_seen_at = ?, outbox_depth = ?, assets_missing = ?, "
-                      "underruns = ? WHERE id = ?"}
-        .bind(1, to_unix_us(now))
+    if (!heartbeat_update_) {
+        heartbeat_update_ = std::make_unique<sqlite::Statement>(
+            *db_,
+            "UPDATE stations SET last_seen_at = ?, outbox_depth = ?, assets_missing = ?, "
+            "underruns = ? WHERE id = ?");
+    }
+    heartbeat_update_->reset();
+    heartbeat_update_->bind(1, to_unix_us(now))
         .bind(2, status.outbox_depth)
         .bind(3, status.assets_missing)
         .bind(4, status.underruns)
@@ -1005,6 +1100,7 @@ std::optional<std::uint64_t> SchedulerStore::store_timeline(const std::string& s
     }
     const auto revision = latest->revision + 1;
     insert_timeline(station_id, revision, timeline, now);
+    log_scheduled_items(station_id, revision, &previous, timeline, to_unix_us(now), false);
     tx.commit();
     return revision;
 }
@@ -1174,15 +1270,19 @@ std::vector<StationEventRow> SchedulerStore::list_station_events(const std::stri
 }
 
 void SchedulerStore::record_station_health(const StationHealth& health) {
-    sqlite::Statement{
-        *db_,
-        "INSERT INTO station_status (station_id, online, online_changed_at_us, "
-        "last_heartbeat_at_us, clock_offset_us, clock_jitter_us, clock_synced, status_json) "
-        "VALUES (?, 1, ?, ?, ?, ?, ?, ?) ON CONFLICT (station_id) DO UPDATE SET "
-        "last_heartbeat_at_us = excluded.last_heartbeat_at_us, "
-        "clock_offset_us = excluded.clock_offset_us, clock_jitter_us = excluded.clock_jitter_us, "
-        "clock_synced = excluded.clock_synced, status_json = excluded.status_json"}
-        .bind(1, health.station_id)
+    if (!health_upsert_) {
+        health_upsert_ = std::make_unique<sqlite::Statement>(
+            *db_,
+            "INSERT INTO station_status (station_id, online, online_changed_at_us, "
+            "last_heartbeat_at_us, clock_offset_us, clock_jitter_us, clock_synced, status_json) "
+            "VALUES (?, 1, ?, ?, ?, ?, ?, ?) ON CONFLICT (station_id) DO UPDATE SET "
+            "last_heartbeat_at_us = excluded.last_heartbeat_at_us, "
+            "clock_offset_us = excluded.clock_offset_us, "
+            "clock_jitter_us = excluded.clock_jitter_us, "
+            "clock_synced = excluded.clock_synced, status_json = excluded.status_json");
+    }
+    health_upsert_->reset();
+    health_upsert_->bind(1, health.station_id)
         .bind(2, health.last_heartbeat_at_us)
         .bind(3, health.last_heartbeat_at_us)
         .bind(4, health.clock_offset_us)
@@ -1498,6 +1598,273 @@ std::vector<AsRunRow> SchedulerStore::list_as_run_between(std::int64_t from_us,
                   "scheduled_at_us < ? ORDER BY scheduled_at_us, received_at_us, record_id"};
     s.bind(1, from_us).bind(2, to_us);
     return read_as_run_rows(s);
+}
+
+// --- monitoring history
+
+std::optional<std::int64_t> SchedulerStore::entry_of_item(std::string_view item_id) {
+    if (item_id.size() < 2 || item_id[0] != 'e') {
+        return std::nullopt;
+    }
+    std::int64_t id = 0;
+    std::size_t i = 1;
+    for (; i < item_id.size() && i < 19 && item_id[i] >= '0' && item_id[i] <= '9'; ++i) {
+        id = id * 10 + (item_id[i] - '0');
+    }
+    if (i == 1) {
+        return std::nullopt;
+    }
+    return id;
+}
+
+void SchedulerStore::log_scheduled_items(const std::string& station_id, std::uint64_t revision,
+                                         const wire::Timeline* previous,
+                                         const wire::Timeline& timeline, std::int64_t now_us,
+                                         bool backfill) {
+    std::map<std::string, std::string> before;  // item id -> its bytes in the previous revision
+    if (previous != nullptr) {
+        for (const auto& item : previous->items()) {
+            before.emplace(item.item_id(), item.SerializeAsString());
+        }
+    }
+    sqlite::Statement upsert{
+        *db_,
+        "INSERT INTO scheduled_items (station_id, item_id, start_at_us, duration_ms, asset_id, "
+        "entry_id, priority, title, zones, first_revision, issued_at_us) VALUES (?, ?, ?, ?, ?, "
+        "?, ?, ?, ?, ?, ?) ON CONFLICT (station_id, item_id) DO UPDATE SET start_at_us = "
+        "excluded.start_at_us, duration_ms = excluded.duration_ms, asset_id = "
+        "excluded.asset_id, entry_id = excluded.entry_id, priority = excluded.priority, title = "
+        "excluded.title, zones = excluded.zones, withdrawn_at_us = NULL"};
+    std::set<std::string> present;
+    for (const auto& item : timeline.items()) {
+        present.insert(item.item_id());
+        const auto it = before.find(item.item_id());
+        if (it != before.end() && it->second == item.SerializeAsString()) {
+            continue;  // unchanged: its row is already right
+        }
+        std::vector<std::string> zones(item.zones().begin(), item.zones().end());
+        const std::int64_t issued = backfill ? std::min(now_us, item.start_at_us()) : now_us;
+        upsert.reset();
+        upsert.bind(1, station_id)
+            .bind(2, item.item_id())
+            .bind(3, item.start_at_us())
+            .bind(4, item.duration_ms())
+            .bind(5, item.asset_id())
+            .bind(6, entry_of_item(item.item_id()))
+            .bind(7, static_cast<int>(item.priority()))
+            .bind(8, item.title())
+            .bind(9, join_list(zones))
+            .bind(10, revision)
+            .bind(11, issued)
+            .run();
+    }
+    if (previous == nullptr) {
+        return;
+    }
+    sqlite::Statement withdraw{*db_,
+                               "UPDATE scheduled_items SET withdrawn_at_us = ? WHERE station_id = "
+                               "? AND item_id = ? AND withdrawn_at_us IS NULL"};
+    for (const auto& item : previous->items()) {
+        const std::int64_t end =
+            item.start_at_us() + static_cast<std::int64_t>(item.duration_ms()) * 1000;
+        // Gone before its end: withdrawn. Gone after it: it rolled out of the horizon.
+        if (present.count(item.item_id()) != 0 || end <= now_us) {
+            continue;
+        }
+        withdraw.reset();
+        withdraw.bind(1, now_us).bind(2, station_id).bind(3, item.item_id()).run();
+    }
+}
+
+void SchedulerStore::backfill_scheduled_items() {
+    {
+        sqlite::Statement s{*db_, "SELECT done FROM scheduled_items_backfill WHERE id = 1"};
+        if (!s.step() || s.int64(0) != 0) {
+            return;
+        }
+    }
+    std::vector<std::string> stations;
+    {
+        sqlite::Statement s{*db_, "SELECT DISTINCT station_id FROM timelines"};
+        while (s.step()) {
+            stations.push_back(s.text(0));
+        }
+    }
+    for (const auto& id : stations) {
+        std::optional<wire::Timeline> previous;
+        for (const auto& stored : list_timelines(id)) {
+            wire::Timeline t;
+            if (!t.ParseFromString(stored.timeline)) {
+                continue;
+            }
+            log_scheduled_items(id, stored.revision, previous ? &*previous : nullptr, t,
+                                stored.created_at_us, !previous.has_value());
+            previous = std::move(t);
+        }
+    }
+    db_->exec("UPDATE scheduled_items_backfill SET done = 1 WHERE id = 1");
+}
+
+std::vector<SchedulerStore::ScheduledItemRow> SchedulerStore::list_scheduled_items(
+    std::int64_t from_us, std::int64_t to_us) {
+    sqlite::Statement s{*db_,
+                        "SELECT station_id, item_id, start_at_us, duration_ms, asset_id, "
+                        "entry_id, priority, title, zones, first_revision, issued_at_us, "
+                        "withdrawn_at_us FROM scheduled_items WHERE start_at_us >= ? AND "
+                        "start_at_us < ? ORDER BY station_id, start_at_us, item_id"};
+    s.bind(1, from_us).bind(2, to_us);
+    std::vector<ScheduledItemRow> out;
+    while (s.step()) {
+        ScheduledItemRow r;
+        r.station_id = s.text(0);
+        r.item_id = s.text(1);
+        r.start_at_us = s.int64(2);
+        r.duration_ms = static_cast<std::uint32_t>(s.int64(3));
+        r.asset_id = s.text(4);
+        r.entry_id = s.optional_int64(5);
+        const auto priority = static_cast<int>(s.int64(6));
+        r.priority = wire::PriorityClass_IsValid(priority)
+                         ? static_cast<wire::PriorityClass>(priority)
+                         : wire::PRIORITY_CLASS_UNSPECIFIED;
+        r.title = s.text(7);
+        r.zones = split_list(s.text(8));
+        r.first_revision = static_cast<std::uint64_t>(s.int64(9));
+        r.issued_at_us = s.int64(10);
+        r.withdrawn_at_us = s.optional_int64(11);
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+std::vector<SchedulerStore::ClockChange> SchedulerStore::list_clock_changes(
+    const std::string& station_id, std::int64_t to_us) {
+    sqlite::Statement s{*db_,
+                        "SELECT station_id, synced, at_us FROM station_clock WHERE (?1 = '' OR "
+                        "station_id = ?1) AND at_us < ?2 ORDER BY station_id, at_us, rowid"};
+    s.bind(1, station_id).bind(2, to_us);
+    std::vector<ClockChange> out;
+    while (s.step()) {
+        out.push_back({s.text(0), s.int64(1) != 0, s.int64(2)});
+    }
+    return out;
+}
+
+namespace {
+
+constexpr const char* kAlarmColumns =
+    "key, kind, severity, unit_code, station_id, zone, text_vi, text_en, since_us, "
+    "raised_at_us, cleared_at_us";
+
+SchedulerStore::StoredAlarm read_alarm(const sqlite::Statement& s) {
+    SchedulerStore::StoredAlarm a;
+    a.key = s.text(0);
+    a.kind = s.text(1);
+    a.severity = s.text(2);
+    a.unit_code = s.text(3);
+    a.station_id = s.text(4);
+    a.zone = s.text(5);
+    a.text_vi = s.text(6);
+    a.text_en = s.text(7);
+    a.since_us = s.int64(8);
+    a.raised_at_us = s.int64(9);
+    a.cleared_at_us = s.optional_int64(10);
+    return a;
+}
+
+}  // namespace
+
+void SchedulerStore::record_alarm(const StoredAlarm& alarm) {
+    if (alarm.cleared_at_us) {
+        sqlite::Statement{*db_,
+                          "UPDATE alarm_history SET cleared_at_us = ? WHERE key = ? AND "
+                          "cleared_at_us IS NULL"}
+            .bind(1, *alarm.cleared_at_us)
+            .bind(2, alarm.key)
+            .run();
+        return;
+    }
+    Transaction tx{*this};
+    // A stale active row of the key (never cleared) gives way to the new raise.
+    sqlite::Statement{*db_,
+                      "UPDATE alarm_history SET cleared_at_us = ? WHERE key = ? AND "
+                      "cleared_at_us IS NULL"}
+        .bind(1, alarm.raised_at_us)
+        .bind(2, alarm.key)
+        .run();
+    sqlite::Statement{*db_,
+                      "INSERT INTO alarm_history (key, kind, severity, unit_code, station_id, "
+                      "zone, text_vi, text_en, since_us, raised_at_us) VALUES (?, ?, ?, ?, ?, ?, "
+                      "?, ?, ?, ?)"}
+        .bind(1, alarm.key)
+        .bind(2, alarm.kind)
+        .bind(3, alarm.severity)
+        .bind(4, alarm.unit_code)
+        .bind(5, alarm.station_id)
+        .bind(6, alarm.zone)
+        .bind(7, alarm.text_vi)
+        .bind(8, alarm.text_en)
+        .bind(9, alarm.since_us)
+        .bind(10, alarm.raised_at_us)
+        .run();
+    tx.commit();
+}
+
+void SchedulerStore::update_active_alarm(const StoredAlarm& alarm) {
+    sqlite::Statement{*db_,
+                      "UPDATE alarm_history SET severity = ?, text_vi = ?, text_en = ? WHERE key "
+                      "= ? AND cleared_at_us IS NULL"}
+        .bind(1, alarm.severity)
+        .bind(2, alarm.text_vi)
+        .bind(3, alarm.text_en)
+        .bind(4, alarm.key)
+        .run();
+}
+
+std::vector<SchedulerStore::StoredAlarm> SchedulerStore::list_active_alarms() {
+    sqlite::Statement s{*db_, fmt::format("SELECT {} FROM alarm_history WHERE cleared_at_us IS "
+                                          "NULL ORDER BY key",
+                                          kAlarmColumns)};
+    std::vector<StoredAlarm> out;
+    while (s.step()) {
+        out.push_back(read_alarm(s));
+    }
+    return out;
+}
+
+std::vector<SchedulerStore::StoredAlarm> SchedulerStore::list_cleared_alarms(std::size_t limit) {
+    sqlite::Statement s{*db_, fmt::format("SELECT {} FROM alarm_history WHERE cleared_at_us IS "
+                                          "NOT NULL ORDER BY cleared_at_us DESC, id DESC LIMIT ?",
+                                          kAlarmColumns)};
+    s.bind(1, static_cast<std::int64_t>(limit));
+    std::vector<StoredAlarm> out;
+    while (s.step()) {
+        out.push_back(read_alarm(s));
+    }
+    return out;
+}
+
+std::size_t SchedulerStore::prune_monitoring_history(std::int64_t keep_from_us,
+                                                     std::int64_t alarms_keep_from_us) {
+    Transaction tx{*this};
+    std::size_t removed = 0;
+    sqlite::Statement{*db_, "DELETE FROM scheduled_items WHERE start_at_us < ?"}
+        .bind(1, keep_from_us)
+        .run();
+    removed += static_cast<std::size_t>(db_->changes());
+    sqlite::Statement{*db_,
+                      "DELETE FROM station_clock WHERE at_us < ?1 AND rowid NOT IN (SELECT "
+                      "max(rowid) FROM station_clock WHERE at_us < ?1 GROUP BY station_id)"}
+        .bind(1, keep_from_us)
+        .run();
+    removed += static_cast<std::size_t>(db_->changes());
+    sqlite::Statement{*db_,
+                      "DELETE FROM alarm_history WHERE cleared_at_us IS NOT NULL AND "
+                      "cleared_at_us < ?"}
+        .bind(1, alarms_keep_from_us)
+        .run();
+    removed += static_cast<std::size_t>(db_->changes());
+    tx.commit();
+    return removed;
 }
 
 }  // namespace loa::scheduler

@@ -3,6 +3,8 @@
 #include "csv_reader.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <unordered_map>
 
 namespace loa::scheduler {
@@ -41,6 +43,34 @@ std::vector<std::string> split_zones(std::string_view text) {
         text.remove_prefix(semi + 1);
     }
     return zones;
+}
+
+// A coordinate of the CSV: a decimal number within [-limit, limit]; nullopt when the cell is
+// empty. A problem goes to `problems`, naming the column and the text.
+std::optional<double> coordinate(std::string_view column, std::string_view text, double limit,
+                                 std::vector<std::string>& problems) {
+    text = trim(text);
+    if (text.empty()) {
+        return std::nullopt;
+    }
+    double value = 0;
+    const char* first = text.data();
+    if (text.size() > 1 && text[0] == '+' && text[1] != '-') {
+        ++first;  // from_chars takes no '+'
+    }
+    const auto [end, ec] =
+        std::from_chars(first, text.data() + text.size(), value, std::chars_format::fixed);
+    if (ec != std::errc{} || end != text.data() + text.size() || !std::isfinite(value)) {
+        problems.push_back(std::string{column} + " '" + std::string{text} +
+                           "' is not a number (decimal degrees, e.g. 10.3712)");
+        return std::nullopt;
+    }
+    if (value < -limit || value > limit) {
+        problems.push_back(std::string{column} + " " + std::string{text} + " is outside " +
+                           (limit == 90 ? "-90..90" : "-180..180"));
+        return std::nullopt;
+    }
+    return value;
 }
 
 }  // namespace
@@ -100,6 +130,13 @@ StationImport parse_station_csv(std::string_view csv, const AdminUnitTree& tree)
     const auto unit = *reader.column("unit_code");
     const auto name = reader.column("name");
     const auto zones = reader.column("zones");
+    const auto lat = reader.column("lat");
+    const auto lon = reader.column("lon");
+    if (lat.has_value() != lon.has_value()) {
+        out.errors.push_back({1, lat ? "column 'lat' is given without column 'lon'"
+                                     : "column 'lon' is given without column 'lat'"});
+        return out;
+    }
 
     std::unordered_map<std::string, std::size_t> first;
     for (const auto& r : reader.records()) {
@@ -108,7 +145,20 @@ StationImport parse_station_csv(std::string_view csv, const AdminUnitTree& tree)
         s.unit_code = r.fields[unit];
         s.name = name ? r.fields[*name] : std::string{};
         s.zones = split_zones(zones ? std::string_view{r.fields[*zones]} : std::string_view{});
-        for (auto& p : station_problems(s, tree)) {
+        auto problems = station_problems(s, tree);
+        if (lat && lon) {
+            const std::string_view lat_text = trim(r.fields[*lat]);
+            const std::string_view lon_text = trim(r.fields[*lon]);
+            const auto y = coordinate("lat", lat_text, 90, problems);
+            const auto x = coordinate("lon", lon_text, 180, problems);
+            if (lat_text.empty() != lon_text.empty()) {
+                problems.emplace_back(lat_text.empty() ? "lon is given without lat"
+                                                       : "lat is given without lon");
+            } else if (x && y) {
+                s.position = StationPosition{*y, *x};
+            }
+        }
+        for (auto& p : problems) {
             out.errors.push_back({r.line, std::move(p)});
         }
         if (!s.id.empty()) {

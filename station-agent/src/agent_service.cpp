@@ -6,6 +6,7 @@
 #include "loa/agent/amplifier_sequencer.hpp"
 #include "loa/agent/asset_cache.hpp"
 #include "loa/agent/live_receiver.hpp"
+#include "loa/agent/metrics_server.hpp"
 #include "loa/agent/opus_frame_source.hpp"
 #include "loa/agent/output_monitor.hpp"
 #include "loa/agent/playout_engine.hpp"
@@ -97,7 +98,12 @@ OutputMonitorOptions monitor_options(const config::MonitorConfig& config) {
 AgentService::AgentService(const config::AgentConfig& config, transport::CurveKeyPair keys,
                            std::unique_ptr<audio::IAudioOutput> output, const IClock& clock,
                            FrameSourceOpener opener, std::unique_ptr<IAmplifier> amplifier)
-    : public_key_{keys.public_key}, amplifier_{std::move(amplifier)}, output_{std::move(output)} {
+    : public_key_{keys.public_key},
+      amplifier_{std::move(amplifier)},
+      output_{std::move(output)},
+      clock_{clock},
+      station_id_{config.station_id},
+      metrics_listen_{config.metrics_listen} {
     if (config.zones.size() != 1) {
         throw std::runtime_error{fmt::format(
             "[[zones]]: this agent drives exactly one zone, not {}", config.zones.size())};
@@ -158,7 +164,9 @@ AgentService::AgentService(const config::AgentConfig& config, transport::CurveKe
     link_->set_telemetry(*telemetry_);
 
     link_->set_timeline_handler([this](const wire::Timeline& t) { engine_->set_timeline(t); });
-    live_ = std::make_unique<LiveReceiver>(clock, *engine_);
+    live_ = std::make_unique<LiveReceiver>(
+        clock, *engine_, LiveSourceOptions{},
+        LiveFaults{config.faults.drop_live_frames_percent, config.faults.seed});
     link_->set_live_handler([this](const wire::Envelope& e) { live_->on_message(e); });
     link_->set_underrun_counter([this] { return player_->underruns(); });
     engine_->set_outbox_listener([this] { link_->wake(); });
@@ -179,6 +187,7 @@ void AgentService::share_link_context(std::shared_ptr<zmq::context_t> context) {
 }
 
 void AgentService::use_station_clock(StationClock& clock) {
+    station_clock_ = &clock;
     link_->set_clock_sync(clock.estimator(), clock.local());
 }
 
@@ -213,6 +222,15 @@ Status AgentService::start() {
     }
     running_ = true;
     spdlog::info("agent: playing to {}", output_->describe());
+    if (!metrics_listen_.empty()) {
+        metrics_server_ = std::make_unique<MetricsServer>(
+            metrics_listen_, [this] { return render_prometheus(metrics()); });
+        if (auto st = metrics_server_->start(); !st) {
+            metrics_server_.reset();
+            stop();
+            return st;
+        }
+    }
     return {};
 }
 
@@ -221,6 +239,10 @@ void AgentService::stop() {
         return;
     }
     running_ = false;
+    if (metrics_server_) {
+        metrics_server_->stop();
+        metrics_server_.reset();
+    }
     link_->stop();
     output_->stop();
     engine_->stop();
@@ -248,6 +270,80 @@ std::string AgentService::output_description() const {
 
 LinkStats AgentService::link_stats() const {
     return link_->stats();
+}
+
+std::string AgentService::metrics_address() const {
+    return metrics_server_ ? metrics_server_->address() : std::string{};
+}
+
+AgentMetrics AgentService::metrics() const {
+    AgentMetrics m;
+    m.station_id = station_id_;
+    m.software_version = software_version();
+    const auto link = link_->stats();
+    const auto now = clock_.now();
+    m.link_connected = link.welcomed;
+    if (link.last_heard_us != 0) {
+        m.last_heard_age_s =
+            std::max(0.0, static_cast<double>(to_unix_us(now) - link.last_heard_us) / 1e6);
+    }
+    m.hellos_sent = link.hellos_sent;
+    m.heartbeats_sent = link.heartbeats_sent;
+    m.timeline_revision = link.timeline_revision;
+    m.timelines_refused = link.timelines_refused;
+    m.deltas_applied = link.deltas_applied;
+    m.assets_verified = link.assets_verified;
+    m.asset_failures = link.asset_failures;
+    m.time_exchanges = link.time_exchanges;
+    m.items_completed = engine_->items_completed();
+    m.items_interrupted = engine_->items_interrupted();
+    m.items_failed = engine_->items_failed();
+    m.underruns = player_->underruns();
+    m.as_run_outbox = store_->outbox_depth();
+    m.event_outbox = store_->event_outbox_depth();
+    m.events_raised = telemetry_->events_raised();
+    if (station_clock_ != nullptr) {
+        auto& estimator = station_clock_->estimator();
+        m.clock_synced = estimator.synchronized() && estimator.consistent();
+        m.clock_offset_s = std::chrono::duration<double>(estimator.offset()).count();
+        m.clock_jitter_s = std::chrono::duration<double>(estimator.jitter()).count();
+    }
+    wire::Heartbeat status;
+    telemetry_->fill_heartbeat(status);
+    m.disk_free_bytes = status.disk_free_bytes();
+    for (const auto& z : status.zones()) {
+        ZoneMetrics zone;
+        zone.zone = z.zone();
+        switch (z.amplifier()) {
+            case wire::AMPLIFIER_WARMING:
+                zone.amplifier = "warming";
+                break;
+            case wire::AMPLIFIER_ON:
+                zone.amplifier = "on";
+                break;
+            case wire::AMPLIFIER_FAULTED:
+                zone.amplifier = "faulted";
+                break;
+            default:
+                zone.amplifier = "off";
+                break;
+        }
+        zone.fault = z.fault();
+        zone.rms_dbfs = z.rms_dbfs();
+        zone.peak_dbfs = z.peak_dbfs();
+        zone.playing = z.playing();
+        zone.dead_air = z.dead_air();
+        m.zones.push_back(std::move(zone));
+    }
+    for (const auto& session : live_->sessions()) {
+        ++m.live_sessions;
+        m.live_frames_received += session.stats.received;
+        m.live_frames_late += session.stats.late;
+        m.live_frames_recovered += session.stats.recovered;
+        m.live_frames_concealed += session.stats.concealed;
+        m.live_frames_dropped += session.dropped_by_fault;
+    }
+    return m;
 }
 
 }  // namespace loa::agent

@@ -173,6 +173,8 @@ struct LinkClient::Session {
             hb->set_clock_synced(e.synchronized() && e.consistent());
         }
         send(env);
+        std::lock_guard lock{stats_mu};
+        ++stats.heartbeats_sent;
     }
 
     // --- clock exchanges ---
@@ -684,6 +686,10 @@ struct LinkClient::Session {
         }
         const auto& env = decoded.value();
         last_heard = now;
+        {
+            std::lock_guard lock{stats_mu};
+            stats.last_heard_us = to_unix_us(now);
+        }
         switch (env.body_case()) {
             case wire::Envelope::kWelcome:
                 return on_welcome(env.welcome(), now);

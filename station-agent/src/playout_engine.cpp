@@ -92,12 +92,19 @@ struct PlayoutEngine::Run {
     std::size_t content_written = 0;  // frames of the asset written to the ring
     bool source_ended = false;        // the asset's last frame was decoded
     bool cut = false;  // the asset runs past the item's end: it stops there with a fade-out
-    std::size_t before_frames = 0;  // length of the before-chime
-    std::size_t head_pos = 0;       // frames of the before-chime written
-    bool content_ended = false;     // the asset's last frame is written and marked
-    std::size_t tail_pos = 0;       // frames of the after-chime written
-    std::string abort_reason;       // why the engine cancelled it (amplifier fault)
-    std::uint64_t paused_ms = 0;    // for the as-run record
+    std::size_t before_frames = 0;          // length of the before-chime
+    std::size_t head_pos = 0;               // frames of the before-chime written
+    bool content_ended = false;             // the asset's last frame is written and marked
+    std::size_t tail_pos = 0;               // frames of the after-chime written
+    std::string abort_reason;               // why the engine cancelled it (amplifier fault)
+    std::vector<wire::CoveredItem> covers;  // a live run: the timeline items it airs instead
+    std::uint64_t covered_by = 0;           // a timeline run: the live run airing it instead
+    // A live run, once over: what its record said (for covered items named after it ended).
+    wire::AsRunStatus aired_status = wire::COMPLETED;
+    std::string aired_reason;
+    std::int64_t aired_started_us = 0;  // 0: it never aired
+    std::int64_t aired_ended_us = 0;
+    std::uint64_t paused_ms = 0;  // for the as-run record
     std::string preempted_by;
 
     TimePoint start() const { return from_unix_us(item.start_at_us()); }
@@ -187,47 +194,160 @@ private:
 
 void PlayoutEngine::play_live(const wire::TimelineItem& item,
                               std::shared_ptr<IFrameSource> source) {
+    play_live(item, std::move(source), {});
+}
+
+void PlayoutEngine::play_live(const wire::TimelineItem& item, std::shared_ptr<IFrameSource> source,
+                              std::vector<wire::CoveredItem> covers) {
     {
         std::lock_guard lock{mu_};
-        incoming_live_.emplace_back(item, std::move(source));
+        incoming_live_.push_back(LiveCue{item, std::move(source), std::move(covers)});
     }
     cv_.notify_all();
 }
 
-void PlayoutEngine::add_live(const wire::TimelineItem& item, std::shared_ptr<IFrameSource> source) {
+void PlayoutEngine::add_live(LiveCue cue) {
     auto r = std::make_unique<Run>();
     r->tag = next_tag_++;
-    r->item = item;
-    r->live = std::move(source);
-    r->before_frames = class_of(item).chime_before.size();
-    spdlog::info("playout: live session {} '{}' to start at {}", item.item_id(), item.title(),
+    r->item = std::move(cue.item);
+    r->live = std::move(cue.source);
+    r->before_frames = class_of(r->item).chime_before.size();
+    spdlog::info("playout: live session {} '{}' to start at {}", r->item.item_id(), r->item.title(),
                  format_utc(r->start()));
-    runs_.emplace(r->tag, std::move(r));
+    const std::uint64_t tag = r->tag;
+    runs_.emplace(tag, std::move(r));
+    if (!cue.covers.empty()) {
+        apply_covers(tag, std::move(cue.covers));
+    }
+}
+
+void PlayoutEngine::apply_covers(std::uint64_t tag, std::vector<wire::CoveredItem> covers) {
+    Run& live = *runs_.at(tag);
+    std::vector<wire::CoveredItem> added;
+    for (auto& c : covers) {
+        const bool known = std::any_of(live.covers.begin(), live.covers.end(), [&](const auto& k) {
+            return k.item_id() == c.item_id() && k.start_at_us() == c.start_at_us();
+        });
+        if (!known) {
+            added.push_back(c);
+            live.covers.push_back(std::move(c));
+        }
+    }
+    if (added.empty()) {
+        return;
+    }
+    spdlog::info("playout: live session {} airs {} timeline item(s) instead (first {})",
+                 live.item.item_id(), added.size(), added.front().item_id());
+    if (live.state == Run::State::done) {
+        // Over already (a very short session): what it aired is reported now.
+        if (live.aired_started_us != 0) {
+            record_covered(live, added, 0);
+        }
+        return;
+    }
+    const TimePoint now = clock_.now();
+    for (const auto& c : added) {
+        covered_[{c.item_id(), c.start_at_us()}] = tag;
+    }
+    std::vector<std::unique_ptr<Run>> withdrawn;
+    for (auto& [t, other] : runs_) {
+        if (other->live || other->cancelled || other->state == Run::State::done) {
+            continue;
+        }
+        if (other->state == Run::State::cued) {
+            const auto key = std::make_pair(other->item.item_id(), other->item.start_at_us());
+            const auto found = covered_.find(key);
+            if (found == covered_.end() || found->second != tag) {
+                continue;
+            }
+            if (other->first_sample() <= now) {
+                // Already on air from the timeline: it stays, the session does not cover it.
+                covered_.erase(found);
+                continue;
+            }
+            // Cued from the timeline but not on air yet: withdrawn, kept as a covered item.
+            spdlog::info("playout: item {} withdrawn: live session {} airs it", key.first,
+                         live.item.item_id());
+            player_.cancel(other->slot);
+            other->cancelled = true;
+            emit({PlayoutEvent::Kind::cancelled,
+                  other->item.item_id(),
+                  other->item.start_at_us(),
+                  other->slot,
+                  {}});
+            auto copy = std::make_unique<Run>();
+            copy->tag = next_tag_++;
+            copy->item = other->item;
+            copy->revision = other->revision;
+            copy->checked = true;
+            copy->before_frames = other->before_frames;
+            copy->covered_by = tag;
+            withdrawn.push_back(std::move(copy));
+        } else {
+            cover_if_covered(*other);
+        }
+    }
+    for (auto& w : withdrawn) {
+        const std::uint64_t t = w->tag;
+        runs_.emplace(t, std::move(w));
+    }
+}
+
+void PlayoutEngine::add_covers(const std::string& live_item_id,
+                               std::vector<wire::CoveredItem> covers) {
+    {
+        std::lock_guard lock{mu_};
+        incoming_covers_.emplace_back(live_item_id, std::move(covers));
+    }
+    cv_.notify_all();
+}
+
+void PlayoutEngine::cover_if_covered(Run& r) {
+    if (r.live || r.state != Run::State::pending) {
+        return;
+    }
+    const auto it = covered_.find({r.item.item_id(), r.item.start_at_us()});
+    if (it != covered_.end()) {
+        r.covered_by = it->second;
+        r.checked = true;  // seen in time: if released late, it fails as "missed start time"
+    }
 }
 
 void PlayoutEngine::run() {
     pthread_setname_np(pthread_self(), "loa-feeder");
     for (;;) {
         std::optional<wire::Timeline> incoming;
-        std::vector<std::pair<wire::TimelineItem, std::shared_ptr<IFrameSource>>> live;
+        std::vector<LiveCue> live;
+        std::vector<std::pair<std::string, std::vector<wire::CoveredItem>>> covers;
         {
             std::unique_lock lock{mu_};
             cv_.wait_for(lock, options_.service_interval, [this] {
-                return stop_ || incoming_.has_value() || !incoming_live_.empty();
+                return stop_ || incoming_.has_value() || !incoming_live_.empty() ||
+                       !incoming_covers_.empty();
             });
             if (stop_) {
                 return;
             }
             incoming.swap(incoming_);
             live.swap(incoming_live_);
+            covers.swap(incoming_covers_);
         }
         loops_.fetch_add(1);
         try {
             if (incoming) {
                 apply_timeline(*incoming);
             }
-            for (auto& [item, source] : live) {
-                add_live(item, std::move(source));
+            for (auto& cue : live) {
+                add_live(std::move(cue));
+            }
+            for (auto& [id, items] : covers) {
+                // The newest live run of that session.
+                const auto it = std::find_if(runs_.rbegin(), runs_.rend(), [&](const auto& e) {
+                    return e.second->live && e.second->item.item_id() == id;
+                });
+                if (it != runs_.rend()) {
+                    apply_covers(it->first, std::move(items));
+                }
             }
             collect_finished();
             const TimePoint now = clock_.now();
@@ -307,6 +427,7 @@ void PlayoutEngine::apply_timeline(const wire::Timeline& timeline) {
         r->item = item;
         r->revision = timeline.revision();
         r->before_frames = class_of(item).chime_before.size();
+        cover_if_covered(*r);
         runs_.emplace(r->tag, std::move(r));
     }
     spdlog::debug("playout: timeline revision {} applied, {} items tracked", timeline.revision(),
@@ -316,7 +437,7 @@ void PlayoutEngine::apply_timeline(const wire::Timeline& timeline) {
 void PlayoutEngine::schedule(TimePoint now) {
     std::vector<Run*> pending;
     for (auto& [tag, r] : runs_) {
-        if (r->state == Run::State::pending) {
+        if (r->state == Run::State::pending && r->covered_by == 0) {
             pending.push_back(r.get());
         }
     }
@@ -367,7 +488,8 @@ void PlayoutEngine::drive_amplifier(TimePoint now) {
     for (auto& [tag, r] : runs_) {
         if (r->state == Run::State::cued) {
             demand.playing = true;
-        } else if (r->state == Run::State::pending && r->first_sample() <= horizon &&
+        } else if (r->state == Run::State::pending && r->covered_by == 0 &&
+                   r->first_sample() <= horizon &&
                    (!demand.next_start || r->first_sample() < *demand.next_start) &&
                    now <= r->first_sample() + options_.late_start_tolerance &&
                    (r->live || cache_.has(r->item.asset_id()))) {
@@ -630,6 +752,38 @@ void PlayoutEngine::record(Run& r, wire::AsRunStatus status, const std::string& 
                            std::int64_t started_at_us, std::int64_t ended_at_us) {
     r.state = Run::State::done;
     r.source.reset();
+    if (r.live) {
+        r.aired_status = status;
+        r.aired_reason = reason;
+        r.aired_started_us = started_at_us;
+        r.aired_ended_us = ended_at_us;
+    }
+    if (!r.covers.empty()) {
+        const bool aired = started_at_us != 0;
+        for (const auto& c : r.covers) {
+            covered_.erase({c.item_id(), c.start_at_us()});
+        }
+        std::uint64_t revision = 0;
+        for (auto& [tag, other] : runs_) {
+            if (other->covered_by != r.tag) {
+                continue;
+            }
+            other->covered_by = 0;
+            revision = other->revision;
+            if (aired) {
+                other->state = Run::State::done;
+            }
+        }
+        if (aired) {
+            // The session aired the covered items: they are reported, the session is not.
+            record_covered(r, r.covers, revision);
+            return;
+        }
+        spdlog::warn(
+            "playout: live session {} did not air: its {} covered item(s) play from "
+            "the timeline",
+            r.item.item_id(), r.covers.size());
+    }
     wire::AsRunRecord record;
     record.set_record_id(random_id());
     record.set_item_id(r.item.item_id());
@@ -642,22 +796,61 @@ void PlayoutEngine::record(Run& r, wire::AsRunStatus status, const std::string& 
     record.set_timeline_revision(r.revision);
     record.set_paused_ms(r.paused_ms);
     record.set_preempted_by(r.preempted_by);
+    write_record(record, r);
+}
+
+void PlayoutEngine::record_covered(const Run& live, const std::vector<wire::CoveredItem>& covers,
+                                   std::uint64_t revision) {
+    const std::string& id = live.item.item_id();
+    const std::string session = id.starts_with("live-") ? id.substr(5) : id;
+    for (const auto& c : covers) {
+        wire::AsRunRecord covered;
+        covered.set_record_id(random_id());
+        covered.set_item_id(c.item_id());
+        covered.set_asset_id(c.asset_id());
+        covered.set_scheduled_at_us(c.start_at_us());
+        covered.set_started_at_us(live.aired_started_us);
+        covered.set_ended_at_us(live.aired_ended_us);
+        covered.set_status(live.aired_status);
+        covered.set_reason(
+            live.aired_reason.empty()
+                ? fmt::format("aired live in session {}", session)
+                : fmt::format("aired live in session {}; {}", session, live.aired_reason));
+        covered.set_timeline_revision(revision);
+        covered.set_paused_ms(live.paused_ms);
+        covered.set_preempted_by(live.preempted_by);
+        write_record(covered, live);
+    }
+}
+
+void PlayoutEngine::write_record(const wire::AsRunRecord& record, const Run& r) {
     try {
         if (!store_.record_as_run(record)) {
             spdlog::warn("playout: item {} at {} was already reported; not reported again",
-                         r.item.item_id(), format_utc(r.start()));
+                         record.item_id(), format_utc(from_unix_us(record.scheduled_at_us())));
             return;
         }
     } catch (const StoreError& e) {
-        spdlog::error("playout: as-run record of item {} lost: {}", r.item.item_id(), e.what());
+        spdlog::error("playout: as-run record of item {} lost: {}", record.item_id(), e.what());
         return;
     }
-    spdlog::debug("playout: as-run {} {} recorded", r.item.item_id(),
-                  protocol::as_run_status_name(status));
+    spdlog::debug("playout: as-run {} {} recorded", record.item_id(),
+                  protocol::as_run_status_name(record.status()));
+    switch (record.status()) {
+        case wire::COMPLETED:
+            items_completed_.fetch_add(1);
+            break;
+        case wire::INTERRUPTED:
+            items_interrupted_.fetch_add(1);
+            break;
+        default:
+            items_failed_.fetch_add(1);
+            break;
+    }
     if (outbox_listener_) {
         outbox_listener_();
     }
-    emit({PlayoutEvent::Kind::as_run, r.item.item_id(), r.item.start_at_us(), r.slot, record});
+    emit({PlayoutEvent::Kind::as_run, record.item_id(), record.scheduled_at_us(), r.slot, record});
 }
 
 const ClassPlayout& PlayoutEngine::class_of(const wire::TimelineItem& item) const {

@@ -815,3 +815,150 @@ TEST(PlayoutZones, AnItemMovedToAnotherZoneIsCancelled) {
     f.render_until(start + 3s);
     EXPECT_EQ(first_nonzero(f.heard), f.heard.size());
 }
+
+// --- a live session that airs a timeline item instead (an emergency's first airing) ---
+
+namespace {
+
+wire::TimelineItem live_item(const std::string& session, TimePoint start) {
+    wire::TimelineItem it;
+    it.set_item_id("live-" + session);
+    it.set_start_at_us(to_unix_us(start));
+    it.set_priority(wire::EMERGENCY);
+    it.set_preempt_policy(wire::PAUSE_RESUME);
+    it.set_title("live " + session);
+    return it;
+}
+
+wire::CoveredItem covering(const wire::TimelineItem& item) {
+    wire::CoveredItem c;
+    c.set_item_id(item.item_id());
+    c.set_start_at_us(item.start_at_us());
+    c.set_asset_id(item.asset_id());
+    return c;
+}
+
+// How many frames of `heard` carry the audio of a CountingSource of `level` (within 0.1).
+std::size_t frames_near(const std::vector<float>& heard, float level) {
+    return static_cast<std::size_t>(std::count_if(
+        heard.begin(), heard.end(), [&](float v) { return std::abs(v - level) < 0.1F; }));
+}
+
+}  // namespace
+
+TEST(PlayoutLiveCover, ALiveSessionAirsTheCuedItemItCoversOnceAndTheDistrictItemResumes) {
+    Fixture f;
+    const auto program = f.add_asset(0.25F, 192000);  // 4 s
+    const auto alarm = f.add_asset(0.5F, 24000);      // 0.5 s
+    const auto district_start = kT0 + 1s;
+    const auto live_start = kT0 + 2200ms;
+    const auto covered_start = kT0 + 3s;  // lead_s after the request
+    auto engine = f.make_engine();
+    engine->start();
+    const auto covered = item_of("e9-1795000003-0", alarm, covered_start, wire::EMERGENCY,
+                                 wire::PREEMPT_POLICY_UNSPECIFIED, 500);
+    engine->set_timeline(
+        timeline(3, {item_of("d1", program, district_start, wire::DISTRICT), covered}));
+    // Within the cue lead: the covered item is cued from the timeline before the session comes.
+    ASSERT_TRUE(f.events.wait(PlayoutEvent::Kind::cued, covered.item_id()).has_value());
+    f.render_until(kT0 + 2s);
+
+    engine->play_live(live_item("E9", live_start), std::make_shared<CountingSource>(0.75F, 24000),
+                      {covering(covered)});
+    ASSERT_TRUE(f.events.wait(PlayoutEvent::Kind::cancelled, covered.item_id()).has_value());
+    ASSERT_TRUE(f.events.wait(PlayoutEvent::Kind::cued, "live-E9").has_value());
+    f.render_until(kT0 + 7s);
+
+    // The live session is heard from its start, frame for frame; the covered item never is.
+    const std::size_t k = frame_of(f, live_start);
+    for (std::size_t i = kFade; i < 24000; i += 101) {
+        ASSERT_FLOAT_EQ(f.heard[k + i], counted(0.75F, i)) << i;
+    }
+    EXPECT_EQ(frames_near(f.heard, 0.5F), 0U);
+    // The district item resumes after it, where it was paused, and plays to its end.
+    const std::size_t paused_at = k - frame_of(f, district_start) + kFade;
+    EXPECT_FLOAT_EQ(f.heard[k + 24000 + kFade], counted(0.25F, paused_at + kFade));
+
+    const auto aired = f.events.wait(PlayoutEvent::Kind::as_run, covered.item_id());
+    const auto d = f.events.wait(PlayoutEvent::Kind::as_run, "d1");
+    ASSERT_TRUE(aired && d);
+    EXPECT_EQ(aired->record.status(), wire::COMPLETED);
+    EXPECT_EQ(aired->record.reason(), "aired live in session E9");
+    EXPECT_EQ(aired->record.scheduled_at_us(), to_unix_us(covered_start));
+    EXPECT_EQ(aired->record.asset_id(), alarm);
+    EXPECT_EQ(aired->record.timeline_revision(), 3U);
+    EXPECT_LE(std::abs(aired->record.started_at_us() - to_unix_us(live_start)), 21);
+    EXPECT_EQ(aired->record.ended_at_us() - aired->record.started_at_us(), 500'000);
+    EXPECT_EQ(d->record.status(), wire::COMPLETED);
+    EXPECT_EQ(d->record.reason(), "paused 0.5 s by emergency live-E9");
+    // Reported once: the covered item and the district item; no record of the session itself.
+    EXPECT_EQ(f.events.count(PlayoutEvent::Kind::as_run), 2U);
+    EXPECT_EQ(f.store.outbox_depth(), 2U);
+    EXPECT_TRUE(f.store.item_handled(covered.item_id(), to_unix_us(covered_start)));
+
+    // A later revision still naming the item does not bring it back.
+    engine->set_timeline(timeline(4, {covered}));
+    f.wait_passes(*engine);
+    f.render_until(kT0 + 8s);
+    EXPECT_EQ(frames_near(f.heard, 0.5F), 0U);
+    EXPECT_EQ(f.store.outbox_depth(), 2U);
+}
+
+TEST(PlayoutLiveCover, ASessionThatNeverAiredReleasesTheItemItCovers) {
+    Fixture f;
+    const auto alarm = f.add_asset(0.5F, 24000);
+    const auto covered_start = kT0 + 3s;
+    auto engine = f.make_engine();
+    engine->start();
+    const auto covered = item_of("e4-1795000003-0", alarm, covered_start, wire::EMERGENCY,
+                                 wire::PREEMPT_POLICY_UNSPECIFIED, 500);
+    // The session comes first (the timeline follows), and has no audio at all.
+    engine->play_live(live_item("E4", kT0 + 500ms), std::make_shared<CountingSource>(0.75F, 0),
+                      {covering(covered)});
+    ASSERT_TRUE(f.events.wait(PlayoutEvent::Kind::cued, "live-E4").has_value());
+    engine->set_timeline(timeline(1, {covered}));
+    f.wait_passes(*engine);
+    f.render_until(kT0 + 1s);
+    const auto failed = f.events.wait(PlayoutEvent::Kind::as_run, "live-E4");
+    ASSERT_TRUE(failed.has_value());
+    EXPECT_EQ(failed->record.status(), wire::FAILED);
+    ASSERT_TRUE(f.events.wait(PlayoutEvent::Kind::cued, covered.item_id()).has_value());
+    f.render_until(kT0 + 4s);
+
+    // The covered item then airs from the timeline at its own start.
+    EXPECT_EQ(first_nonzero(f.heard), frame_of(f, covered_start));
+    const auto aired = f.events.wait(PlayoutEvent::Kind::as_run, covered.item_id());
+    ASSERT_TRUE(aired.has_value());
+    EXPECT_EQ(aired->record.status(), wire::COMPLETED);
+    EXPECT_EQ(aired->record.reason(), "");
+    EXPECT_EQ(aired->record.started_at_us(), to_unix_us(covered_start));
+}
+
+TEST(PlayoutLiveCover, CoversNamedAfterTheSessionStartedStillKeepTheItemOffTheAir) {
+    Fixture f;
+    const auto alarm = f.add_asset(0.5F, 24000);
+    const auto covered_start = kT0 + 3s;
+    auto engine = f.make_engine();
+    engine->start();
+    const auto covered = item_of("e5-1795000003-0", alarm, covered_start, wire::EMERGENCY,
+                                 wire::PREEMPT_POLICY_UNSPECIFIED, 500);
+    engine->set_timeline(timeline(2, {covered}));
+    ASSERT_TRUE(f.events.wait(PlayoutEvent::Kind::cued, covered.item_id()).has_value());
+    // The session is on its way before its entries are committed: it names them later.
+    engine->play_live(live_item("E5", kT0 + 500ms), std::make_shared<CountingSource>(0.75F, 12000),
+                      {});
+    ASSERT_TRUE(f.events.wait(PlayoutEvent::Kind::cued, "live-E5").has_value());
+    engine->add_covers("live-E5", {covering(covered)});
+    ASSERT_TRUE(f.events.wait(PlayoutEvent::Kind::cancelled, covered.item_id()).has_value());
+    f.render_until(kT0 + 4s);
+
+    EXPECT_EQ(first_nonzero(f.heard), frame_of(f, kT0 + 500ms));
+    EXPECT_EQ(frames_near(f.heard, 0.5F), 0U);
+    const auto aired = f.events.wait(PlayoutEvent::Kind::as_run, covered.item_id());
+    ASSERT_TRUE(aired.has_value());
+    EXPECT_EQ(aired->record.status(), wire::COMPLETED);
+    EXPECT_EQ(aired->record.reason(), "aired live in session E5");
+    EXPECT_LE(std::abs(aired->record.started_at_us() - to_unix_us(kT0 + 500ms)), 21);
+    EXPECT_EQ(aired->record.ended_at_us() - aired->record.started_at_us(), 250'000);
+    EXPECT_EQ(f.store.outbox_depth(), 1U);
+}

@@ -40,17 +40,18 @@ AnGiang::AnGiang() {
             communes[parent].push_back(code);
         }
     }
-    stations.push_back({"89", "89", LatLon{10.5, 105.175}});
+    stations.push_back({"89", "89", LatLon{10.5, 105.175}, {}});
     for (std::size_t i = 0; i < districts.size(); ++i) {
         const LatLon centre{10.2 + 0.2 * static_cast<double>(i / 4),
                             104.8 + 0.25 * static_cast<double>(i % 4)};
         stations.push_back(
-            {districts[i], districts[i], LatLon{centre.lat + 0.006, centre.lon + 0.006}});
+            {districts[i], districts[i], LatLon{centre.lat + 0.006, centre.lon + 0.006}, {}});
         const auto& list = communes[districts[i]];
         for (std::size_t k = 0; k < list.size(); ++k) {
             const double dlat = (static_cast<double>(k % 5) - 2) * 0.012;
             const double dlon = (static_cast<double>(k / 5) - 2) * 0.012;
-            stations.push_back({list[k], list[k], LatLon{centre.lat + dlat, centre.lon + dlon}});
+            stations.push_back(
+                {list[k], list[k], LatLon{centre.lat + dlat, centre.lon + dlon}, {}});
         }
     }
 }

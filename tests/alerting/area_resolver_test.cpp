@@ -144,7 +144,8 @@ TEST(AreaResolver, AlertAreasAreUnitedAcrossGeocodes) {
 }
 
 TEST(AreaResolver, StationsWithoutPositionAreFoundByCodeOnly) {
-    std::vector<StationSite> stations{{"a", "1", std::nullopt}, {"b", "2", LatLon{10, 105}}};
+    std::vector<StationSite> stations{{"a", "1", std::nullopt, {}},
+                                      {"b", "2", LatLon{10, 105}, {}}};
     const AreaResolver resolver{stations, {{"1", ""}, {"2", "1"}}};
     Area circle;
     circle.circles.push_back({{10, 105}, 1});
@@ -154,7 +155,7 @@ TEST(AreaResolver, StationsWithoutPositionAreFoundByCodeOnly) {
 }
 
 TEST(AreaResolver, CycleInTheUnitMapDoesNotHang) {
-    std::vector<StationSite> stations{{"a", "1", std::nullopt}};
+    std::vector<StationSite> stations{{"a", "1", std::nullopt, {}}};
     const AreaResolver resolver{stations, {{"1", "2"}, {"2", "1"}}};
     EXPECT_EQ(*resolver.stations_in(geocode_area("GSO", "2")), std::vector<std::string>{"a"});
 }

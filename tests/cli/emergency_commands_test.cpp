@@ -141,3 +141,26 @@ TEST_F(EmergencyCliTest, AlertSendPostsTheXml) {
 }
 
 }  // namespace
+
+TEST_F(EmergencyCliTest, StartWithALiveSourceSendsItWithoutRepeats) {
+    json session = kSession;
+    session["live_source"] = "mic:USB Audio";
+    session["live_session"] = "E7";
+    session["repeat"] = 1;
+    scheduler_.answer("POST", "/api/v1/emergency", 201, session.dump());
+    const auto r = loa({"emergency", "start", "--unit", "883", "--live", "mic:USB Audio"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(json::parse(scheduler_.requests().at(0).body),
+              (json{{"units", {"883"}}, {"stations", json::array()}, {"live", "mic:USB Audio"}}));
+    EXPECT_NE(r.out.find("live"), std::string::npos) << r.out;
+
+    // --live with another content or with repeats is a usage error that sends nothing.
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"emergency", "start", "--unit", "883", "--live", "x.wav", "--asset", kAsset},
+             {"emergency", "start", "--unit", "883", "--live", "x.wav", "--text", "Lũ"},
+             {"emergency", "start", "--unit", "883", "--live", "x.wav", "--repeat", "2"}}) {
+        const auto bad = loa(args);
+        EXPECT_NE(bad.code, 0) << args.back();
+    }
+    EXPECT_EQ(scheduler_.requests().size(), 1U);
+}

@@ -10,6 +10,8 @@
 
 #include <unistd.h>
 #include <fstream>
+#include <map>
+#include <optional>
 #include <string>
 
 using loa::config::AgentConfig;
@@ -198,15 +200,114 @@ TEST(SchedulerConfig, UnknownSectionsAndKeysAreErrors) {
     EXPECT_EQ(scheduler_error("[api]\nlisen = \"h:1\""),
               "sched.toml: unknown key 'api.lisen' (did you mean 'listen'?) (keys in [api]: "
               "listen)");
-    EXPECT_EQ(scheduler_error("[shedule]\nhorizon_hours = 1"),
-              "sched.toml: unknown section '[shedule]' (did you mean 'schedule'?) (sections: "
-              "store, api, link, schedule, ingest, auth, bulletins, emergency, alerts, log)");
+    EXPECT_EQ(
+        scheduler_error("[shedule]\nhorizon_hours = 1"),
+        "sched.toml: unknown section '[shedule]' (did you mean 'schedule'?) (sections: "
+        "store, api, link, schedule, ingest, auth, bulletins, emergency, alerts, alarms, metrics, "
+        "monitoring, log)");
     EXPECT_NE(scheduler_error("state_dir = \"/x\"").find("unknown key 'state_dir'"),
               std::string::npos);
     EXPECT_EQ(scheduler_error("api = 5"),
               "sched.toml: api: must be a table ([api]), not an "
               "integer");
     EXPECT_NE(scheduler_error("[api.extra]\nx = 1").find("unknown key 'api.extra'"),
+              std::string::npos);
+}
+
+TEST(SchedulerConfig, ReadsAlarmsMetricsAndMonitoring) {
+    const auto config = loa::config::parse_scheduler_config(R"(
+[alarms]
+webhook_url = "https://alerts.angiang.example/loa?x=1"
+coverage_threshold = 0.75
+evaluate_interval_s = 15
+history_days = 30
+[alarms.coverage_thresholds]
+30001 = 0.9
+D-1 = 0
+[metrics]
+require_token = true
+[monitoring]
+keep_days = 800
+)",
+                                                            "sched.toml");
+    EXPECT_EQ(config.alarms.webhook_url, "https://alerts.angiang.example/loa?x=1");
+    ASSERT_TRUE(config.alarms.coverage_threshold.has_value());
+    EXPECT_DOUBLE_EQ(*config.alarms.coverage_threshold, 0.75);
+    EXPECT_EQ(config.alarms.coverage_thresholds,
+              (std::map<std::string, double>{{"30001", 0.9}, {"D-1", 0.0}}));
+    EXPECT_EQ(config.alarms.evaluate_interval, 15s);
+    EXPECT_EQ(config.alarms.history_days, 30);
+    EXPECT_TRUE(config.metrics_require_token);
+    EXPECT_EQ(config.monitoring_keep_days, 800);
+
+    const auto defaults = loa::config::parse_scheduler_config("", "sched.toml");
+    EXPECT_EQ(defaults.alarms.webhook_url, "");
+    EXPECT_EQ(defaults.alarms.coverage_threshold, std::optional<double>{0.80});
+    EXPECT_TRUE(defaults.alarms.coverage_thresholds.empty());
+    EXPECT_EQ(defaults.alarms.evaluate_interval, 30s);
+    EXPECT_EQ(defaults.alarms.history_days, 90);
+    EXPECT_FALSE(defaults.metrics_require_token);
+    EXPECT_EQ(defaults.monitoring_keep_days, 400);
+
+    // "none": coverage is not checked (but for the units of the table); 1 is a number too.
+    const auto none = loa::config::parse_scheduler_config(
+        "[alarms]\ncoverage_threshold = \"none\"\n[alarms.coverage_thresholds]\nP = 1\n",
+        "sched.toml");
+    EXPECT_FALSE(none.alarms.coverage_threshold.has_value());
+    EXPECT_EQ(none.alarms.coverage_thresholds.at("P"), 1.0);
+    EXPECT_EQ(loa::config::parse_scheduler_config("[alarms]\nwebhook_url = \"\"\n", "s.toml")
+                  .alarms.webhook_url,
+              "");
+}
+
+TEST(SchedulerConfig, BadAlarmsMetricsAndMonitoringValuesNameTheKey) {
+    struct Case {
+        std::string toml;
+        std::string expected;
+    };
+    const Case cases[] = {
+        {"[alarms]\nwebhook_url = \"ftp://x/y\"",
+         "sched.toml: alarms.webhook_url: 'ftp://x/y' must start with http:// or https://"},
+        {"[alarms]\nwebhook_url = \"alerts.example\"",
+         "alarms.webhook_url: 'alerts.example' must start with http://"},
+        {"[alarms]\nwebhook_url = \"http:///loa\"",
+         "sched.toml: alarms.webhook_url: 'http:///loa' has no host"},
+        {"[alarms]\nwebhook_url = 5", "alarms.webhook_url: must be a string, not an integer"},
+        {"[alarms]\ncoverage_threshold = 1.2",
+         "sched.toml: alarms.coverage_threshold: must be between 0 and 1, not 1.2"},
+        {"[alarms]\ncoverage_threshold = -0.1", "alarms.coverage_threshold: must be between"},
+        {"[alarms]\ncoverage_threshold = \"off\"",
+         "sched.toml: alarms.coverage_threshold: must be a number from 0 to 1, or \"none\", not "
+         "\"off\""},
+        {"[alarms]\ncoverage_threshold = true",
+         "alarms.coverage_threshold: must be a number, not a boolean"},
+        {"[alarms.coverage_thresholds]\nP = 80",
+         "sched.toml: alarms.coverage_thresholds.P: must be between 0 and 1, not 80"},
+        {"[alarms.coverage_thresholds]\nP = \"high\"",
+         "sched.toml: alarms.coverage_thresholds.P: must be a number, not a string"},
+        {"[alarms.coverage_thresholds]\n\"a b\" = 0.5",
+         "alarms.coverage_thresholds.a b: is not a unit code"},
+        {"[alarms]\ncoverage_thresholds = 0.5",
+         "sched.toml: alarms.coverage_thresholds: must be a table ([alarms.coverage_thresholds]) "
+         "of numbers, not a floating-point number"},
+        {"[alarms]\nevaluate_interval_s = 0",
+         "sched.toml: alarms.evaluate_interval_s: must be between 1 and 3600, not 0"},
+        {"[alarms]\nhistory_days = 0", "alarms.history_days: must be between 1 and 3660"},
+        {"[metrics]\nrequire_token = \"yes\"",
+         "sched.toml: metrics.require_token: must be true or false, not a string"},
+        {"[monitoring]\nkeep_days = 0",
+         "sched.toml: monitoring.keep_days: must be between 1 and 3660, not 0"},
+        {"[monitoring]\nkeep_days = 3661", "monitoring.keep_days: must be between"},
+    };
+    for (const auto& [toml, expected] : cases) {
+        const auto error = scheduler_error(toml);
+        EXPECT_NE(error.find(expected), std::string::npos) << toml << "\n  gave: " << error;
+    }
+    EXPECT_EQ(scheduler_error("[alarms]\nwebhook = \"http://x\""),
+              "sched.toml: unknown key 'alarms.webhook' (keys in "
+              "[alarms]: webhook_url, coverage_threshold, coverage_thresholds, "
+              "evaluate_interval_s, history_days)");
+    EXPECT_NE(scheduler_error("[metrics]\nrequire = true").find("unknown key 'metrics.require'"),
               std::string::npos);
 }
 
@@ -381,6 +482,64 @@ TEST(AgentConfig, ReadsTheClockTable) {
     EXPECT_NE(
         agent_error(required_agent_keys() + "[clock]\noffset_ms = 5\n").find("clock.offset_ms"),
         std::string::npos);
+}
+
+TEST(AgentConfig, ReadsTheMetricsTable) {
+    const auto defaults = loa::config::parse_agent_config(required_agent_keys(), "agent.toml");
+    EXPECT_EQ(defaults.metrics_listen, "");  // off
+    EXPECT_EQ(loa::config::render_agent_config(defaults).find("[metrics]"), std::string::npos);
+    for (const auto* listen : {"127.0.0.1:9641", "0.0.0.0:0", "[::1]:9641", ""}) {
+        const auto config = loa::config::parse_agent_config(
+            required_agent_keys() + fmt::format("[metrics]\nlisten = \"{}\"\n", listen),
+            "agent.toml");
+        EXPECT_EQ(config.metrics_listen, listen);
+        EXPECT_EQ(
+            loa::config::parse_agent_config(loa::config::render_agent_config(config), "agent.toml"),
+            config);
+    }
+    const auto no_port = agent_error(required_agent_keys() + "[metrics]\nlisten = \"9641\"\n");
+    EXPECT_NE(no_port.find("agent.toml: metrics.listen: '9641' has no port"), std::string::npos)
+        << no_port;
+    EXPECT_NE(agent_error(required_agent_keys() + "[metrics]\nlisten = \"127.0.0.1:70000\"\n")
+                  .find("metrics.listen: '127.0.0.1:70000' the port must be a number"),
+              std::string::npos);
+    EXPECT_NE(agent_error(required_agent_keys() + "[metrics]\nlisten = 9641\n")
+                  .find("agent.toml: metrics.listen:"),
+              std::string::npos);
+    EXPECT_NE(agent_error(required_agent_keys() + "[metrics]\nport = 9641\n").find("metrics.port"),
+              std::string::npos);
+}
+
+TEST(AgentConfig, ReadsTheFaultsTable) {
+    const auto defaults = loa::config::parse_agent_config(required_agent_keys(), "agent.toml");
+    EXPECT_EQ(defaults.faults.drop_live_frames_percent, 0.0);
+    EXPECT_EQ(defaults.faults.seed, 1U);
+    EXPECT_EQ(loa::config::render_agent_config(defaults).find("[faults]"), std::string::npos);
+    for (const auto* pct : {"10", "12.5", "0", "100"}) {
+        const auto config = loa::config::parse_agent_config(
+            required_agent_keys() +
+                fmt::format("[faults]\ndrop_live_frames_percent = {}\nseed = 42\n", pct),
+            "agent.toml");
+        EXPECT_EQ(config.faults.drop_live_frames_percent, std::stod(pct));
+        EXPECT_EQ(config.faults.seed, 42U);
+        EXPECT_EQ(
+            loa::config::parse_agent_config(loa::config::render_agent_config(config), "agent.toml"),
+            config);
+    }
+    const auto too_many =
+        agent_error(required_agent_keys() + "[faults]\ndrop_live_frames_percent = 101\n");
+    EXPECT_NE(too_many.find("agent.toml: faults.drop_live_frames_percent: must be between 0 and "
+                            "100, not 101"),
+              std::string::npos)
+        << too_many;
+    EXPECT_NE(agent_error(required_agent_keys() + "[faults]\ndrop_live_frames_percent = \"10\"\n")
+                  .find("agent.toml: faults.drop_live_frames_percent: must be a number"),
+              std::string::npos);
+    EXPECT_NE(agent_error(required_agent_keys() + "[faults]\nseed = -1\n").find("faults.seed"),
+              std::string::npos);
+    EXPECT_NE(agent_error(required_agent_keys() + "[faults]\ndrop_percent = 5\n")
+                  .find("faults.drop_percent"),
+              std::string::npos);
 }
 
 TEST(AgentConfig, MisspeltKeyIsNamed) {
@@ -623,4 +782,17 @@ TEST(AgentConfig, RenderKeepsZonesPlayoutAndChimes) {
     config.zones = {gpio};
     const auto gpio_text = loa::config::render_agent_config(config);
     EXPECT_EQ(loa::config::parse_agent_config(gpio_text, "rendered.toml"), config) << gpio_text;
+}
+
+TEST(SchedulerConfig, ReadsTheEmergencyLiveDelay) {
+    EXPECT_EQ(loa::config::parse_scheduler_config("", "sched.toml").emergency_live_delay, 200ms);
+    EXPECT_EQ(
+        loa::config::parse_scheduler_config("[emergency]\nlive_delay_ms = 350\n", "sched.toml")
+            .emergency_live_delay,
+        350ms);
+    EXPECT_NE(scheduler_error("[emergency]\nlive_delay_ms = 100\n").find("emergency.live_delay_ms"),
+              std::string::npos);
+    EXPECT_NE(
+        scheduler_error("[emergency]\nlive_delay_ms = 5000\n").find("emergency.live_delay_ms"),
+        std::string::npos);
 }

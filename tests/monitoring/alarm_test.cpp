@@ -194,5 +194,49 @@ TEST(AlarmBook, KeepsTheNewestWordsAndABoundedHistory) {
     EXPECT_EQ(cleared[1].alarm.key, "coverage/1");
 }
 
+TEST(AlarmBook, RestoredAlarmsAreNotRaisedAgainButClearAsUsual) {
+    FakeClock clock{kT0 + 1h};
+    AlarmBook book{clock, 2};
+    const Alarm fault{"fault/ST-B/z1",
+                      AlarmKind::zone_fault,
+                      Severity::major,
+                      "30001",
+                      "ST-B",
+                      "z1",
+                      "lỗi",
+                      "fault",
+                      kT0};
+    const Alarm offline{"offline/ST-A",  AlarmKind::station_offline,
+                        Severity::major, "30001",
+                        "ST-A",          "",
+                        "mất",           "offline",
+                        kT0 + 5min};
+    AlarmEvent old_clear{AlarmEvent::Type::cleared, offline, kT0, kT0 + 2min};
+    book.restore({{AlarmEvent::Type::raised, fault, kT0 + 10s, std::nullopt},
+                  {AlarmEvent::Type::raised, offline, kT0 + 5min, std::nullopt}},
+                 {old_clear, old_clear, old_clear});
+    EXPECT_EQ(book.cleared().size(), 2u);  // the history limit holds for restored ones too
+    ASSERT_EQ(book.active().size(), 2u);
+    EXPECT_EQ(book.active()[0].raised_at, kT0 + 10s);
+
+    // The fault is still there (newer words): no event, its first times stay. The offline
+    // station is back: cleared now.
+    Alarm still = fault;
+    still.text_en = "fault (hot)";
+    still.since = clock.now();
+    const auto events = book.update({still});
+    ASSERT_EQ(events.size(), 1u);
+    EXPECT_EQ(events[0].type, AlarmEvent::Type::cleared);
+    EXPECT_EQ(events[0].alarm.key, "offline/ST-A");
+    EXPECT_EQ(events[0].raised_at, kT0 + 5min);
+    EXPECT_EQ(events[0].cleared_at, clock.now());
+    const auto active = book.active();
+    ASSERT_EQ(active.size(), 1u);
+    EXPECT_EQ(active[0].raised_at, kT0 + 10s);
+    EXPECT_EQ(active[0].alarm.since, kT0);
+    EXPECT_EQ(active[0].alarm.text_en, "fault (hot)");
+    EXPECT_EQ(book.cleared()[0], events[0]);
+}
+
 }  // namespace
 }  // namespace loa::monitoring

@@ -12,9 +12,13 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
 #include <set>
 
 using namespace loa;
@@ -24,10 +28,50 @@ using nlohmann::json;
 
 namespace {
 
+// A link that drops timelines and keeps the live messages sent to it.
 class NullLink final : public ILinkEvents {
 public:
+    using Sent = std::pair<std::vector<std::string>, wire::Envelope>;
+
     void station_registered(const std::string&, const std::string&) override {}
     void timelines_changed(const std::vector<std::string>&) override {}
+    void send_live(const std::vector<std::string>& stations,
+                   const wire::Envelope& envelope) override {
+        {
+            std::lock_guard lock{mu_};
+            live_.emplace_back(stations, envelope);
+        }
+        cv_.notify_all();
+    }
+
+    // The first live message of `session` with the body `body`, waiting up to 5 s for it.
+    std::optional<Sent> wait_live(wire::Envelope::BodyCase body, const std::string& session) {
+        std::unique_lock lock{mu_};
+        std::optional<Sent> found;
+        cv_.wait_for(lock, 5s, [&] {
+            for (const auto& sent : live_) {
+                const auto& e = sent.second;
+                if (e.body_case() != body) {
+                    continue;
+                }
+                const std::string& id =
+                    body == wire::Envelope::kLiveStart  ? e.live_start().session_id()
+                    : body == wire::Envelope::kLiveStop ? e.live_stop().session_id()
+                                                        : e.live_frame().session_id();
+                if (id == session) {
+                    found = sent;
+                    return true;
+                }
+            }
+            return false;
+        });
+        return found;
+    }
+
+private:
+    std::mutex mu_;
+    std::condition_variable cv_;
+    std::vector<Sent> live_;
 };
 
 // P (province) > D1 > C1, C2 and P > D2 > C3; one station per unit, named by its code.
@@ -517,3 +561,119 @@ TEST(EmergencyConfig, EmergencyAndAlertsKeysAreReadAndChecked) {
 }
 
 }  // namespace
+
+// --- the live first airing (issue 6) and sessions from a live source
+
+TEST_F(EmergencyTest, TheFirstAiringGoesOutLiveAtOnceCoveringItsTimelineItem) {
+    const auto now = clock.now();
+    const auto a =
+        post_json("/api/v1/emergency", root, {{"stations", {"C1", "C2"}}, {"asset_id", asset_id}});
+    ASSERT_EQ(a.status, 201) << a.body.dump();
+    const std::string session = text_of(a.body, "live_session");
+    EXPECT_EQ(session, fmt::format("E{}", to_unix_us(now) / 1000));
+
+    const auto start = link.wait_live(wire::Envelope::kLiveStart, session);
+    ASSERT_TRUE(start.has_value());
+    EXPECT_EQ(start->first, (std::vector<std::string>{"C1", "C2"}));
+    const auto& m = start->second.live_start();
+    EXPECT_EQ(m.priority(), wire::EMERGENCY);
+    EXPECT_EQ(m.delay_ms(), 200U);
+    EXPECT_EQ(m.first_capture_us(), to_unix_us(now));
+    // It started before the entries were committed; its frames name the first airing's item
+    // (covers), as the stations' timelines name it.
+    clock.advance(100ms);
+    const auto frame = link.wait_live(wire::Envelope::kLiveFrame, session);
+    ASSERT_TRUE(frame.has_value());
+    EXPECT_EQ(frame->first, (std::vector<std::string>{"C1", "C2"}));
+    const auto& f = frame->second.live_frame();
+    EXPECT_EQ(f.priority(), wire::EMERGENCY);
+    ASSERT_EQ(f.covers_size(), 1);
+    for (const auto& station : {"C1", "C2"}) {
+        const auto items = emergency_items(station).second;
+        ASSERT_EQ(items.size(), 1U) << station;
+        EXPECT_EQ(f.covers(0).item_id(), items[0].item_id()) << station;
+        EXPECT_EQ(f.covers(0).start_at_us(), items[0].start_at_us()) << station;
+        EXPECT_EQ(f.covers(0).asset_id(), items[0].asset_id()) << station;
+    }
+    EXPECT_EQ(f.covers(0).start_at_us(), to_unix_us(now + 3s));
+    {
+        sqlite::Database db{db_path()};
+        sqlite::Statement q{db, "SELECT live_session FROM emergency_sessions"};
+        ASSERT_TRUE(q.step());
+        EXPECT_EQ(q.text(0), session);
+    }
+
+    // Stopping the session stops its live session too.
+    const auto stopped =
+        post_json(fmt::format("/api/v1/emergency/{}/stop", a.body["id"].get<std::int64_t>()), root,
+                  json::object());
+    ASSERT_EQ(stopped.status, 200) << stopped.body.dump();
+    const auto stop = link.wait_live(wire::Envelope::kLiveStop, session);
+    ASSERT_TRUE(stop.has_value());
+    EXPECT_EQ(stop->first, (std::vector<std::string>{"C1", "C2"}));
+}
+
+TEST_F(EmergencyTest, ALiveSourceSessionIsRelayedListedAuditedAndStopped) {
+    const auto wav = dir.path() / "mic-recording.wav";
+    test::write_file(wav, test::sine_wav(5.0));
+    const auto before = counts();
+    const auto a =
+        post_json("/api/v1/emergency", root,
+                  {{"stations", {"C3"}}, {"live", wav.string()}, {"title", "Trực tiếp"}});
+    ASSERT_EQ(a.status, 201) << a.body.dump();
+    const auto id = a.body["id"].get<std::int64_t>();
+    const std::string session = fmt::format("E{}", id);
+    EXPECT_EQ(a.body["live_session"], session);
+    EXPECT_EQ(a.body["live_source"], wav.string());
+    EXPECT_EQ(a.body["state"], "active");
+    EXPECT_TRUE(a.body["entries"].empty());
+    // A session row and its audit row; no schedule entry.
+    const auto after = counts();
+    EXPECT_EQ(after.entries, before.entries);
+    EXPECT_EQ(after.sessions, before.sessions + 1);
+    EXPECT_EQ(after.audit, before.audit + 1);
+    EXPECT_TRUE(stations_with_emergency(all).empty());
+
+    const auto start = link.wait_live(wire::Envelope::kLiveStart, session);
+    ASSERT_TRUE(start.has_value());
+    EXPECT_EQ(start->first, (std::vector<std::string>{"C3"}));
+    EXPECT_EQ(start->second.live_start().priority(), wire::EMERGENCY);
+    EXPECT_EQ(start->second.live_start().covers_size(), 0);
+    EXPECT_EQ(start->second.live_start().title(), "Trực tiếp");
+
+    const auto listed = call("GET", "/api/v1/emergency", root);
+    ASSERT_EQ(listed.status, 200);
+    ASSERT_EQ(listed.body.size(), 1U);
+    EXPECT_EQ(listed.body[0]["state"], "active");
+    EXPECT_EQ(listed.body[0]["live_source"], wav.string());
+
+    const auto stopped =
+        post_json(fmt::format("/api/v1/emergency/{}/stop", id), root, json::object());
+    ASSERT_EQ(stopped.status, 200) << stopped.body.dump();
+    EXPECT_EQ(stopped.body["state"], "stopped");
+    ASSERT_TRUE(link.wait_live(wire::Envelope::kLiveStop, session).has_value());
+    const auto audit = audit_of("emergency");
+    ASSERT_EQ(audit.size(), 2U);
+    EXPECT_EQ(audit[0].action == "stop" || audit[1].action == "stop", true);
+    EXPECT_EQ(post_json(fmt::format("/api/v1/emergency/{}/stop", id), root, json::object()).status,
+              409);
+}
+
+TEST_F(EmergencyTest, ABadLiveSourceIsRefusedAndNothingIsStored) {
+    const auto before = counts();
+    const auto missing =
+        post_json("/api/v1/emergency", root,
+                  {{"stations", {"C3"}}, {"live", (dir.path() / "no-such.wav").string()}});
+    EXPECT_EQ(missing.status, 400) << missing.body.dump();
+    EXPECT_EQ(text_of(missing.body, "error").rfind("source: ", 0), 0U) << missing.body.dump();
+    const auto repeated =
+        post_json("/api/v1/emergency", root,
+                  {{"stations", {"C3"}}, {"live", "/tmp/x.wav"}, {"repeat", 2}, {"every_min", 5}});
+    EXPECT_EQ(repeated.status, 400) << repeated.body.dump();
+    EXPECT_NE(text_of(repeated.body, "error").find("not with live"), std::string::npos);
+    const auto both =
+        post_json("/api/v1/emergency", root,
+                  {{"stations", {"C3"}}, {"live", "/tmp/x.wav"}, {"asset_id", asset_id}});
+    EXPECT_EQ(both.status, 400) << both.body.dump();
+    EXPECT_EQ(counts(), before);
+}

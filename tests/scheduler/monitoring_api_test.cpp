@@ -1,6 +1,7 @@
 // Monitoring through the HTTP API (issue 5): status and events, coverage import and its drop
 // and restore when an amplifier faults, alarms with a fake clock and a webhook, /metrics parsed,
 // compliance with injected misses; every answer filtered by the user's scope.
+#include "loa/common/sqlite.hpp"
 #include "loa/monitoring/webhook_sender.hpp"
 #include "loa/scheduler/auth_store.hpp"
 #include "loa/scheduler/http_api.hpp"
@@ -12,6 +13,8 @@
 #include <httplib.h>
 
 #include <nlohmann/json.hpp>
+
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <condition_variable>
@@ -146,7 +149,7 @@ protected:
 
     // Injects a heartbeat's telemetry: online, heard now, zones as given (zone -> fault text).
     void heartbeat(const std::string& station, const std::map<std::string, std::string>& zones,
-                   std::int64_t offset_us = 2500) {
+                   std::int64_t offset_us = 2500, bool synced = true) {
         json z = json::array();
         for (const auto& [name, fault] : zones) {
             z.push_back(json{{"zone", name},
@@ -161,7 +164,7 @@ protected:
         h.station_id = station;
         h.last_heartbeat_at_us = to_unix_us(clock.now());
         h.clock_offset_us = offset_us;
-        h.clock_synced = true;
+        h.clock_synced = synced;
         h.status_json = json{
             {"disk_free_bytes", 123456789},
             {"software_version", "1.2.3"},
@@ -621,6 +624,191 @@ TEST_F(MonitoringApiTest, ComplianceGivesEachMissItsReasonAsJsonCsvAndHtml) {
     EXPECT_EQ(
         call("GET", "/api/v1/compliance?from=2026-11-27&to=2026-11-27&format=pdf", root).status,
         400);
+}
+
+TEST_F(MonitoringApiTest, ComplianceGivesClockUnsynchronisedFromHeartbeatHistory) {
+    const auto t0 = test::test_epoch();
+    wire::Timeline timeline;
+    const auto add = [&](const std::string& id, Duration at) {
+        auto* item = timeline.add_items();
+        item->set_item_id(id);
+        item->set_asset_id(std::string(64, 'a'));
+        item->set_start_at_us(to_unix_us(t0 + at));
+        item->set_duration_ms(60000);
+        item->set_priority(wire::COMMUNE);
+        item->set_title("Tin " + id);
+    };
+    add("i1", 1h);  // inside the spell, no record
+    add("i2", 2h);  // inside the spell, aired
+    add("i3", 4h);  // after the spell, no record
+    ASSERT_TRUE(store->store_timeline("S1", timeline, t0));
+    // Heartbeats: synchronised at 00:00, unsynchronised from 00:30, synchronised at 03:00; the
+    // station stays online throughout.
+    clock.set(t0);
+    heartbeat("S1", {{"main", ""}});
+    clock.set(t0 + 30min);
+    heartbeat("S1", {{"main", ""}}, 0, false);
+    clock.set(t0 + 150min);
+    heartbeat("S1", {{"main", ""}}, 0, false);
+    clock.set(t0 + 3h);
+    heartbeat("S1", {{"main", ""}});
+    AsRunRow r;
+    r.record_id = "r2";
+    r.station_id = "S1";
+    r.item_id = "i2";
+    r.scheduled_at_us = to_unix_us(t0 + 2h);
+    r.started_at_us = r.scheduled_at_us;
+    r.ended_at_us = r.scheduled_at_us + 60'000'000;
+    r.status = wire::COMPLETED;
+    r.received_at_us = r.ended_at_us;
+    ASSERT_TRUE(store->add_as_run(r));
+    const auto spells = store->list_clock_changes("S1", to_unix_us(t0 + 24h));
+    ASSERT_EQ(spells.size(), 3U);  // synced, unsynced at 00:30, synced at 03:00
+    clock.set(t0 + 24h);
+
+    const auto c = call("GET", "/api/v1/compliance?from=2026-11-27&to=2026-11-27", root);
+    ASSERT_EQ(c.status, 200) << c.text;
+    std::map<std::string, json> items;
+    for (const auto& item : c.body["items"]) {
+        items[item["item_id"]] = item;
+    }
+    ASSERT_EQ(items.size(), 3U) << c.text;
+    EXPECT_EQ(items["i1"]["verdict"], "missed");
+    EXPECT_EQ(items["i1"]["reason"], "clock_unsynchronised");
+    EXPECT_EQ(items["i2"]["verdict"], "partly_aired");
+    EXPECT_EQ(items["i2"]["reason"], "clock_unsynchronised");
+    EXPECT_DOUBLE_EQ(items["i2"]["aired_s"].get<double>(), 60.0);
+    EXPECT_EQ(items["i3"]["verdict"], "missed");
+    EXPECT_EQ(items["i3"]["reason"], "no_report");
+    EXPECT_EQ(c.body["total"]["missed_by_reason"]["clock_unsynchronised"], 1);
+}
+
+TEST_F(MonitoringApiTest, ComplianceListsWhatWasSentLongAgoAfterManyRevisions) {
+    // 40 days, a revision a day (the planner's way: the day's item and the next day's), so the
+    // revisions of the first days are long pruned; one item withdrawn before it aired.
+    const auto t0 = test::test_epoch();
+    for (int day = 0; day < 40; ++day) {
+        wire::Timeline t;
+        for (int d = day; d <= day + 1; ++d) {
+            auto* item = t.add_items();
+            item->set_item_id(fmt::format("e5-{}-0", d));
+            item->set_asset_id(std::string(64, 'a'));
+            item->set_start_at_us(to_unix_us(t0 + std::chrono::days{d} + 2h));
+            item->set_duration_ms(60000);
+            item->set_priority(wire::DISTRICT);
+            item->set_title(fmt::format("Bản tin ngày {}", d));
+        }
+        if (day == 0) {
+            auto* gone = t.add_items();
+            gone->set_item_id("e6-1-0");
+            gone->set_asset_id(std::string(64, 'b'));
+            gone->set_start_at_us(to_unix_us(t0 + std::chrono::days{1} + 5h));
+            gone->set_duration_ms(30000);
+            gone->set_priority(wire::DISTRICT);
+        }
+        ASSERT_TRUE(store->store_timeline("S2", t, t0 + std::chrono::days{day}));
+    }
+    ASSERT_EQ(store->list_timelines("S2").size(), kTimelineRevisionsKept);
+    AsRunRow r;
+    r.record_id = "r1";
+    r.station_id = "S2";
+    r.item_id = "e5-1-0";
+    r.scheduled_at_us = to_unix_us(t0 + 24h + 2h);
+    r.started_at_us = r.scheduled_at_us;
+    r.ended_at_us = r.scheduled_at_us + 60'000'000;
+    r.status = wire::COMPLETED;
+    r.received_at_us = r.ended_at_us;
+    ASSERT_TRUE(store->add_as_run(r));
+    clock.set(t0 + std::chrono::days{40});
+
+    // 2026-11-27 and -28 (local days; 09:00 local is 02:00Z).
+    const auto c = call("GET", "/api/v1/compliance?from=2026-11-27&to=2026-11-28", root);
+    ASSERT_EQ(c.status, 200) << c.text;
+    ASSERT_EQ(c.body["items"].size(), 2U) << c.text;
+    EXPECT_EQ(c.body["items"][0]["item_id"], "e5-0-0");
+    EXPECT_EQ(c.body["items"][0]["station"], "S2");
+    EXPECT_EQ(c.body["items"][0]["entry_id"], "e5");
+    EXPECT_EQ(c.body["items"][0]["title"], "Bản tin ngày 0");
+    EXPECT_EQ(c.body["items"][0]["class"], "district");
+    EXPECT_EQ(c.body["items"][0]["start"], format_utc(t0 + 2h));
+    EXPECT_EQ(c.body["items"][0]["verdict"], "missed");
+    EXPECT_EQ(c.body["items"][1]["item_id"], "e5-1-0");
+    EXPECT_EQ(c.body["items"][1]["verdict"], "aired");
+    EXPECT_EQ(c.body["total"]["scheduled"], 2);
+}
+
+TEST_F(MonitoringApiTest, AlarmsSurviveARestartWithoutASecondWebhook) {
+    heartbeat("S1", {{"main", ""}, {"market", "speaker line short"}});
+    heartbeat("S2", {{"main", ""}});
+    heartbeat("S3", {{"main", ""}});
+    auto a = call("GET", "/api/v1/alarms", root);
+    ASSERT_EQ(a.status, 200) << a.text;
+    json fault;
+    for (const auto& e : a.body["active"]) {
+        if (e["key"] == "fault/S1/market") {
+            fault = e;
+        }
+    }
+    ASSERT_TRUE(fault.is_object()) << a.text;
+    sender.wait_for("raised", "fault/S1/market");
+
+    // The scheduler restarts a minute later (a new API, MonitoringService and store
+    // connection on the same database file); the fault is still there.
+    clock.advance(1min);
+    start_api(0s);
+    heartbeat("S1", {{"main", ""}, {"market", "speaker line short"}});
+    heartbeat("S2", {{"main", ""}});
+    heartbeat("S3", {{"main", ""}});
+    a = call("GET", "/api/v1/alarms", root);
+    ASSERT_EQ(a.status, 200) << a.text;
+    json again;
+    for (const auto& e : a.body["active"]) {
+        if (e["key"] == "fault/S1/market") {
+            again = e;
+        }
+    }
+    ASSERT_TRUE(again.is_object()) << a.text;
+    EXPECT_EQ(again["raised_at"], fault["raised_at"]);
+    EXPECT_EQ(again["since"], fault["since"]);
+
+    // It clears after the restart: the clear is sent, and the raise was not sent again (it
+    // would have been queued before the clear).
+    clock.advance(1min);
+    heartbeat("S1", {{"main", ""}, {"market", ""}});
+    a = call("GET", "/api/v1/alarms", root);
+    bool cleared = false;
+    for (const auto& e : a.body["cleared"]) {
+        if (e["key"] == "fault/S1/market") {
+            cleared = true;
+            EXPECT_EQ(e["raised_at"], fault["raised_at"]);
+            EXPECT_EQ(e["cleared_at"], format_utc(clock.now()));
+        }
+    }
+    EXPECT_TRUE(cleared) << a.text;
+    const auto bodies = sender.wait_for("cleared", "fault/S1/market");
+    const auto count = [&](const std::string& event) {
+        return std::count_if(bodies.begin(), bodies.end(), [&](const json& b) {
+            return b["event"] == event && b["key"] == "fault/S1/market";
+        });
+    };
+    EXPECT_EQ(count("raised"), 1);
+    EXPECT_EQ(count("cleared"), 1);
+
+    // The rows on disk: one raise of the key, cleared at that moment.
+    sqlite::Statement rows{store->database(),
+                           "SELECT raised_at_us, cleared_at_us FROM alarm_history WHERE key = "
+                           "'fault/S1/market'"};
+    ASSERT_TRUE(rows.step());
+    EXPECT_EQ(format_utc(from_unix_us(rows.int64(0))), fault["raised_at"]);
+    EXPECT_EQ(rows.int64(1), to_unix_us(clock.now()));
+    EXPECT_FALSE(rows.step());
+
+    // And after another restart the cleared one is still in the history.
+    start_api(0s);
+    a = call("GET", "/api/v1/alarms", root);
+    EXPECT_TRUE(std::any_of(a.body["cleared"].begin(), a.body["cleared"].end(), [](const json& e) {
+        return e["key"] == "fault/S1/market";
+    })) << a.text;
 }
 
 }  // namespace

@@ -22,6 +22,9 @@ struct AlertPlan {
     bool exercise = false;
     // Stations in the alert's areas (what an Actual alert would reach).
     std::vector<std::string> area_stations;
+    // Each area of the infos in force, in document order: what it selected and how (geocode,
+    // polygon, circle).
+    std::vector<AreaMatch> areas;
     // Stations it airs on, sorted: area_stations for Actual, the test stations for
     // Exercise/Test. For a Cancel, the stations in its own areas (often none): the store adds
     // those of the alerts it cancels.

@@ -2,7 +2,10 @@
 
 #include <array>
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
+#include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -31,6 +34,24 @@ struct IngestConfig {
     friend bool operator==(const IngestConfig&, const IngestConfig&) = default;
 };
 
+// [alarms]: the scheduler's alarm rules and where their raise and clear events go.
+struct AlarmsConfig {
+    // webhook_url: raise and clear events are POSTed there as JSON (http:// or https://);
+    // empty: none.
+    std::string webhook_url;
+    // coverage_threshold: a unit whose working coverage falls below it raises coverage_low,
+    // 0 to 1; "none" (nullopt): coverage is not checked, except for units of the table below.
+    std::optional<double> coverage_threshold = 0.80;
+    // [alarms.coverage_thresholds]: unit code = threshold (0 to 1) for units that differ.
+    std::map<std::string, double> coverage_thresholds;
+    // evaluate_interval_s: how often the rules are evaluated on their own, 1 to 3600.
+    std::chrono::seconds evaluate_interval{30};
+    // history_days: cleared alarms are kept this many days, 1 to 3660.
+    int history_days = 90;
+
+    friend bool operator==(const AlarmsConfig&, const AlarmsConfig&) = default;
+};
+
 struct SchedulerConfig {
     std::filesystem::path state_dir = "/var/lib/loa";  // [store] state_dir
     std::string api_listen = "127.0.0.1:8640";         // [api] listen, host:port
@@ -57,8 +78,17 @@ struct SchedulerConfig {
     // [emergency] allow_operators: a district operator may start (and stop) an emergency on the
     // stations within its scope; otherwise only an admin may.
     bool emergency_allow_operators = false;
+    // [emergency] live_delay_ms: the first airing of a session goes out at once as a live
+    // session of class emergency played this long after capture, 150 to 2000.
+    std::chrono::milliseconds emergency_live_delay{200};
     // [alerts] test_stations: the station ids where CAP alerts of status Exercise or Test air.
     std::vector<std::string> alert_test_stations;
+    AlarmsConfig alarms;  // [alarms]
+    // [metrics] require_token: GET /metrics asks for a bearer token like the API.
+    bool metrics_require_token = false;
+    // [monitoring] keep_days: how many days of monitoring history (the log of scheduled items,
+    // clock spells) are kept for compliance, 1 to 3660.
+    int monitoring_keep_days = 400;
 
     friend bool operator==(const SchedulerConfig&, const SchedulerConfig&) = default;
 };
@@ -146,6 +176,18 @@ struct ClockConfig {
     friend bool operator==(const ClockConfig&, const ClockConfig&) = default;
 };
 
+// [faults]: fault drills and tests only; everything off by default, never set in production.
+struct FaultsConfig {
+    // drop_live_frames_percent: live frames thrown away on arrival, at random, before they reach
+    // the jitter buffer (as if lost on the way), 0 to 100; 0 (the default) drops none.
+    double drop_live_frames_percent = 0.0;
+    // seed: of the random choice of the frames dropped (from the agent's start, the same seed
+    // drops the same frames of the same live frames received), 0 to 2^63 - 1.
+    std::uint64_t seed = 1;
+
+    friend bool operator==(const FaultsConfig&, const FaultsConfig&) = default;
+};
+
 struct AgentConfig {
     std::filesystem::path state_dir = "/var/lib/loa";         // [store] state_dir
     std::string station_id;                                   // [station] id (for logs; optional)
@@ -169,6 +211,10 @@ struct AgentConfig {
     MonitorConfig monitor;                        // [monitor]
     AirCheckConfig aircheck;                      // [aircheck]
     ClockConfig clock;                            // [clock]
+    FaultsConfig faults;                          // [faults]
+    // [metrics] listen: host:port of the agent's own Prometheus /metrics (port 0: any free
+    // port); empty (the default): no metrics endpoint.
+    std::string metrics_listen;
 
     friend bool operator==(const AgentConfig&, const AgentConfig&) = default;
 };

@@ -25,6 +25,12 @@ public:
     AlarmBook(const AlarmBook&) = delete;
     AlarmBook& operator=(const AlarmBook&) = delete;
 
+    // Start-up (before the first update()): takes the active alarms and the cleared history as
+    // kept before a restart, replacing what the book holds. An active alarm keeps its raised_at
+    // and since, so an evaluation that still holds its key does not raise it again; cleared ones
+    // are taken newest first (at most history_limit).
+    void restore(std::vector<AlarmEvent> active, std::vector<AlarmEvent> cleared);
+
     // The raise and clear events of this evaluation, raises first, each in key order.
     std::vector<AlarmEvent> update(const std::vector<Alarm>& evaluation);
 

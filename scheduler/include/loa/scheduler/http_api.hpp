@@ -21,6 +21,9 @@ class Planner;
 struct EmergencyOptions {
     // A session's first item starts this long after the request ([emergency] lead_s).
     Duration lead = std::chrono::seconds{3};
+    // The first airing also goes out at once as a live session of class emergency, played this
+    // long after capture ([emergency] live_delay_ms, 150 to 2000).
+    std::chrono::milliseconds live_delay{200};
     // A district operator may start and stop sessions on stations of its scope
     // ([emergency] allow_operators); otherwise only an admin may.
     bool allow_operators = false;

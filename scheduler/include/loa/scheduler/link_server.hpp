@@ -9,6 +9,7 @@
 
 #include <zmq.hpp>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -25,6 +26,18 @@
 namespace loa::scheduler {
 
 class LiveFanout;
+
+// What the link's bytes carried, for its traffic counters (/metrics).
+enum class LinkTraffic : std::uint8_t {
+    timeline,     // whole timelines (TimelineUpdate)
+    delta,        // timeline deltas (TimelineDeltaUpdate)
+    asset_chunk,  // asset data (AssetChunk)
+    live,         // live audio frames and live session messages
+    other,        // everything else: Welcome, acknowledgements, clock answers, refusals
+};
+inline constexpr std::size_t kLinkTrafficKinds = 5;
+// "timeline", "delta", "asset_chunk", "live", "other".
+const char* link_traffic_name(LinkTraffic kind);
 
 struct LinkServerOptions {
     std::string listen = "tcp://0.0.0.0:8641";  // ZeroMQ endpoint to bind (port 0 / * allowed)
@@ -100,6 +113,12 @@ public:
     std::uint64_t time_requests_answered() const { return time_answers_.load(); }
     std::uint64_t station_events_stored() const { return events_stored_.load(); }
     std::size_t stations_online() const { return stations_online_.load(); }
+    // Bytes of the messages (serialized Envelopes, without the routing frame and CURVE's own
+    // overhead) handed to the socket, by kind, and read from it.
+    std::uint64_t bytes_sent(LinkTraffic kind) const {
+        return bytes_sent_[static_cast<std::size_t>(kind)].load();
+    }
+    std::uint64_t bytes_received() const { return bytes_received_.load(); }
 
 private:
     struct Session {
@@ -126,6 +145,7 @@ private:
     void handle_wakeup();
     void send_live_queued();
     void receive_all();
+    void receive_batch();  // up to kMaxMessagesPerWake messages, inside receive_all's transaction
     // `received` is the scheduler's clock when the message was read off the socket (t2).
     void handle_message(const std::string& routing_id, const std::string& station_id,
                         const zmq::message_t& payload, TimePoint received);
@@ -189,6 +209,8 @@ private:
     std::atomic<std::uint64_t> time_answers_{0};
     std::atomic<std::uint64_t> events_stored_{0};
     std::atomic<std::size_t> stations_online_{0};
+    std::array<std::atomic<std::uint64_t>, kLinkTrafficKinds> bytes_sent_{};
+    std::atomic<std::uint64_t> bytes_received_{0};
     std::thread thread_;
 };
 

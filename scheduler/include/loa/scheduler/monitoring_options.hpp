@@ -28,6 +28,11 @@ struct MonitoringOptions {
     // [metrics] require_token: /metrics asks for a bearer token like the API; false: open (it
     // holds counts and station ids only).
     bool metrics_require_token = false;
+    // [alarms] history_days: cleared alarms are kept (in the store) this long.
+    std::chrono::hours alarm_history_keep{24 * 90};
+    // [monitoring] keep_days: how long the log of scheduled items and the clock spells are
+    // kept for compliance; "loa-monitor" deletes older rows on each round.
+    std::chrono::hours history_keep{24 * 400};
 };
 
 }  // namespace loa::scheduler

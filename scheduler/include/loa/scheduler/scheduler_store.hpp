@@ -18,6 +18,7 @@
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -78,9 +79,10 @@ public:
     // or the unit is unknown.
     Status add_station(const StationRecord& station);
     // Inserts the station (without a key, revision 1, an empty timeline) or updates the name,
-    // unit and zones of the one with that id (its key and timelines stay). The unit must exist.
+    // unit, zones and position (none clears it) of the one with that id (its key and timelines
+    // stay). The unit must exist.
     void put_station(const Station& station, TimePoint now);
-    // The planning core's view of every station, by id.
+    // The planning core's view of every station (with its position, if stored), by id.
     std::vector<Station> list_planned_stations();
     // Sets (or replaces) the station's CURVE public key. Fails for an unknown station or a key
     // registered to another station.
@@ -206,6 +208,73 @@ public:
     // Changes with at_us < to_us, by station then time; all stations when `station_id` is empty.
     std::vector<LivenessChange> list_liveness_changes(const std::string& station_id,
                                                       std::int64_t to_us);
+    // A station's clock going unsynchronised (synced false) or synchronised again, as logged
+    // (by triggers) when a heartbeat's clock_synced differs from the previous heartbeat's, at
+    // that heartbeat's time; a station's first heartbeat with telemetry is logged either way.
+    struct ClockChange {
+        std::string station_id;
+        bool synced = false;
+        std::int64_t at_us = 0;
+    };
+    // Changes with at_us < to_us, by station then time; all stations when `station_id` is empty.
+    std::vector<ClockChange> list_clock_changes(const std::string& station_id, std::int64_t to_us);
+
+    // One item a station was sent, as logged by store_timeline(): the newest content of the
+    // item id, when a revision first held it, and when it left the plan before it ended
+    // (withdrawn; an item that ended and rolled out of the timeline is not withdrawn).
+    struct ScheduledItemRow {
+        std::string station_id;
+        std::string item_id;
+        std::int64_t start_at_us = 0;
+        std::uint32_t duration_ms = 0;
+        std::string asset_id;
+        std::optional<std::int64_t> entry_id;  // the schedule entry, when the item id names one
+        wire::PriorityClass priority = wire::PRIORITY_CLASS_UNSPECIFIED;
+        std::string title;
+        std::vector<std::string> zones;
+        std::uint64_t first_revision = 0;
+        std::int64_t issued_at_us = 0;  // when that revision was stored (made for sending)
+        std::optional<std::int64_t> withdrawn_at_us;
+    };
+    // Logged items with from_us <= start_at_us < to_us, by station then start.
+    std::vector<ScheduledItemRow> list_scheduled_items(std::int64_t from_us, std::int64_t to_us);
+    // The entry id a compiled item id starts with ("e42-1764230400-0" -> 42), if any.
+    static std::optional<std::int64_t> entry_of_item(std::string_view item_id);
+
+    // The alarm book (docs/monitoring.md, Alarms) as kept across restarts: one row per raise,
+    // cleared_at_us set when it clears. Kind and severity are the monitoring names
+    // ("zone_fault", "major").
+    struct StoredAlarm {
+        std::string key;
+        std::string kind;
+        std::string severity;
+        std::string unit_code;
+        std::string station_id;
+        std::string zone;
+        std::string text_vi;
+        std::string text_en;
+        std::int64_t since_us = 0;
+        std::int64_t raised_at_us = 0;
+        std::optional<std::int64_t> cleared_at_us;
+
+        bool operator==(const StoredAlarm&) const = default;
+    };
+    // A raise (no cleared_at_us) inserts the active row of its key (replacing a stale one); a
+    // clear sets cleared_at_us on the active row of its key.
+    void record_alarm(const StoredAlarm& alarm);
+    // Rewrites the texts and severity of the key's active row (an ongoing alarm's words follow
+    // the newest evaluation).
+    void update_active_alarm(const StoredAlarm& alarm);
+    // Active alarms by key; cleared ones newest first, at most `limit`.
+    std::vector<StoredAlarm> list_active_alarms();
+    std::vector<StoredAlarm> list_cleared_alarms(std::size_t limit);
+
+    // Retention: deletes logged items that started before `keep_from_us`, clock changes older
+    // than it (but the newest of each station, which tells its state then), and alarms cleared
+    // before `alarms_keep_from_us`. Answers how many rows went.
+    std::size_t prune_monitoring_history(std::int64_t keep_from_us,
+                                         std::int64_t alarms_keep_from_us);
+
     // Every kept revision of the station's timeline, oldest first.
     std::vector<StoredTimeline> list_timelines(const std::string& station_id);
     // As-run records with from_us <= scheduled_at_us < to_us, oldest first.
@@ -216,6 +285,15 @@ private:
     void ensure_timelines();
     void insert_timeline(const std::string& station_id, std::uint64_t revision,
                          wire::Timeline& timeline, TimePoint now);
+    // Logs the items of revision `revision` (issued at `now`) against the previous revision's:
+    // new or changed items are written, items gone before their end are withdrawn. `backfill`:
+    // items of a first revision count as issued by their start at the latest.
+    void log_scheduled_items(const std::string& station_id, std::uint64_t revision,
+                             const wire::Timeline* previous, const wire::Timeline& timeline,
+                             std::int64_t now_us, bool backfill);
+    // Fills the log of scheduled items from the kept revisions, once (a database from before
+    // the log).
+    void backfill_scheduled_items();
     void write_entry_targets(std::int64_t id, const EntryTargets& targets);
     // Inserts (no id: a new one) or replaces the entry's row and targets; answers its id.
     std::int64_t write_entry(const ScheduleEntry& entry, std::optional<std::int64_t> id,
@@ -223,6 +301,9 @@ private:
     StoredEntry read_entry(const sqlite::Statement& s, std::vector<std::string>* problems);
 
     std::unique_ptr<sqlite::Database> db_;
+    // Prepared once: a scheduler with thousands of agents runs them for every heartbeat.
+    std::unique_ptr<sqlite::Statement> heartbeat_update_;
+    std::unique_ptr<sqlite::Statement> health_upsert_;
 };
 
 }  // namespace loa::scheduler

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "loa/agent/agent_metrics.hpp"
 #include "loa/agent/amplifier.hpp"
 #include "loa/agent/frame_source.hpp"
 #include "loa/agent/link_client.hpp"
@@ -26,6 +27,7 @@ class AssetCache;
 class PlayoutEngine;
 class LiveReceiver;
 class AmplifierSequencer;
+class MetricsServer;
 class OutputMonitor;
 class StationClock;
 class StationTelemetry;
@@ -34,8 +36,12 @@ class StationTelemetry;
 // playout engine, the zone's amplifier (config [[zones]]: one zone now) and the audio output
 // playing the zone's Player (its mixer).
 //
-// Threads: everything from one control thread (main). It starts "loa-link", "loa-feeder" and
-// the output's real-time thread, and stops them in stop().
+// With [metrics] listen set, start() also serves the agent's Prometheus text (metrics()) at
+// http://<listen>/metrics (MetricsServer: threads "loa-metrics", "loa-metrics-w").
+//
+// Threads: everything from one control thread (main), except metrics() (any thread). It starts
+// "loa-link", "loa-feeder", the output's real-time thread and the metrics threads, and stops
+// them in stop().
 class AgentService {
 public:
     // Opens the store and cache, decodes the chimes, makes the zone's amplifier backend and
@@ -62,8 +68,9 @@ public:
     // The SHA-256 of the config file, reported in heartbeats (before start()).
     void set_config_sha256(std::string sha256);
 
+    // Fails when the output cannot start or [metrics] listen cannot be bound.
     Status start();
-    // Stops link, output and engine, in that order. Idempotent.
+    // Stops the metrics server, link, output and engine, in that order. Idempotent.
     void stop();
 
     // True when both the feeder and the link loop have run since the last time it answered
@@ -73,6 +80,11 @@ public:
     const std::string& public_key() const { return public_key_; }
     std::string output_description() const;
     LinkStats link_stats() const;
+    // What /metrics reports, read now. Any thread.
+    AgentMetrics metrics() const;
+    // "host:port" the metrics server is bound to (the real port for port 0); empty when
+    // [metrics] listen is not set or before start().
+    std::string metrics_address() const;
     AgentStore& store() { return *store_; }
     // The zone's amplifier (any thread: implementations are thread-safe).
     IAmplifier& amplifier() { return *amplifier_; }
@@ -95,6 +107,11 @@ private:
     std::unique_ptr<StationTelemetry> telemetry_;
     std::unique_ptr<LinkClient> link_;
     std::unique_ptr<LiveReceiver> live_;  // live sessions from the link into the engine
+    const IClock& clock_;
+    StationClock* station_clock_ = nullptr;  // use_station_clock(); null: none
+    std::string station_id_;
+    std::string metrics_listen_;                     // [metrics] listen; empty: none
+    std::unique_ptr<MetricsServer> metrics_server_;  // while running with metrics_listen_
     bool running_ = false;
     std::uint64_t seen_feeder_loops_ = 0;
     std::uint64_t seen_link_loops_ = 0;

@@ -63,6 +63,8 @@ struct LinkStats {
     std::uint64_t time_exchanges_refused = 0;  // answers refused (unknown t1, absurd delay, ...)
     std::uint64_t events_sent = 0;             // station events sent (repeats included)
     std::uint64_t events_acknowledged = 0;
+    std::uint64_t heartbeats_sent = 0;
+    std::int64_t last_heard_us = 0;  // when the scheduler was last heard (any message); 0: never
 };
 
 // The agent's side of the link (docs/protocol.md): a DEALER socket with CurveZMQ on its own

@@ -119,16 +119,46 @@ public:
     // the link keeps feeding and ends). It is cued at once (no asset), survives timeline
     // changes and is reported in the as-run log like any item. Any thread.
     void play_live(const wire::TimelineItem& item, std::shared_ptr<IFrameSource> source);
+    // The same for a live session that airs timeline items in their stead (an emergency's first
+    // airing, LiveStart.covers): while it is pending or playing, the covered items (matched by
+    // item id and start) are not played (one already cued is withdrawn); once it played, each
+    // covered item is reported as aired with the session's status, start and end (reason "aired
+    // live in session E7"), and the session itself gets no as-run record of its own. A session
+    // that never started releases them: they play from the timeline as usual (or fail as late).
+    // Any thread.
+    void play_live(const wire::TimelineItem& item, std::shared_ptr<IFrameSource> source,
+                   std::vector<wire::CoveredItem> covers);
+    // Covered items named after the session was handed over (an emergency's frames name them
+    // once its timeline entries are committed), for the live item `live_item_id` ("live-E7");
+    // if the session is over already and aired, they are reported at once. Any thread.
+    void add_covers(const std::string& live_item_id, std::vector<wire::CoveredItem> covers);
 
     // Passes of the feeder loop so far (a watchdog sees it move). Any thread.
     std::uint64_t loops() const { return loops_.load(); }
+    // As-run records written so far, by status: aired whole (COMPLETED), cut short
+    // (INTERRUPTED), not aired (FAILED). Any thread.
+    std::uint64_t items_completed() const { return items_completed_.load(); }
+    std::uint64_t items_interrupted() const { return items_interrupted_.load(); }
+    std::uint64_t items_failed() const { return items_failed_.load(); }
 
     struct Run;
 
 private:
     void run();
     void apply_timeline(const wire::Timeline& timeline);
-    void add_live(const wire::TimelineItem& item, std::shared_ptr<IFrameSource> source);
+    struct LiveCue {
+        wire::TimelineItem item;
+        std::shared_ptr<IFrameSource> source;
+        std::vector<wire::CoveredItem> covers;
+    };
+    void add_live(LiveCue cue);
+    void apply_covers(std::uint64_t live_tag, std::vector<wire::CoveredItem> covers);
+    // Reports `covers` as aired by the live run `live` (its status, start and end).
+    void record_covered(const Run& live, const std::vector<wire::CoveredItem>& covers,
+                        std::uint64_t revision);
+    // Marks `r` (a timeline item) as aired by the live run `live_tag` when that run covers it.
+    void cover_if_covered(Run& r);
+    void write_record(const wire::AsRunRecord& record, const Run& r);
     void schedule(TimePoint now);
     void drive_amplifier(TimePoint now);
     void top_up(Run& run);
@@ -157,18 +187,24 @@ private:
     std::mutex mu_;
     std::condition_variable cv_;
     std::optional<wire::Timeline> incoming_;  // guarded by mu_
-    std::vector<std::pair<wire::TimelineItem, std::shared_ptr<IFrameSource>>>
-        incoming_live_;  // guarded by mu_
-    bool stop_ = false;  // guarded by mu_
+    std::vector<LiveCue> incoming_live_;      // guarded by mu_
+    std::vector<std::pair<std::string, std::vector<wire::CoveredItem>>>
+        incoming_covers_;  // guarded by mu_
+    bool stop_ = false;    // guarded by mu_
 
     // Feeder thread only.
     TimePoint started_at_{};
     std::uint64_t next_tag_ = 1;
     std::map<std::uint64_t, std::unique_ptr<Run>> runs_;  // by tag
+    // Timeline items aired by a live session instead: (item id, start) -> the live run's tag.
+    std::map<std::pair<std::string, std::int64_t>, std::uint64_t> covered_;
     // Of recent cues, by tag: ("emergency e7", "e7"), for as-run reasons.
     std::map<std::uint64_t, std::pair<std::string, std::string>> labels_;
     std::vector<float> buffer_;
     std::atomic<std::uint64_t> loops_{0};
+    std::atomic<std::uint64_t> items_completed_{0};
+    std::atomic<std::uint64_t> items_interrupted_{0};
+    std::atomic<std::uint64_t> items_failed_{0};
     std::thread thread_;
 };
 

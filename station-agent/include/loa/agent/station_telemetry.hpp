@@ -39,8 +39,9 @@ struct TelemetryOptions {
 // monitor's DEAD_AIR_START / _END and CLIPPING. A fault already present at start is raised by
 // the first poll().
 //
-// Threads: poll() and fill_heartbeat() from the link thread ("loa-link"); on_monitor_event()
-// from "loa-monitor"; set_listener() before either. Internally locked.
+// Threads: poll() and fill_heartbeat() from the link thread ("loa-link"), fill_heartbeat() also
+// from the metrics worker ("loa-metrics-w"); on_monitor_event() from "loa-monitor";
+// set_listener() before either. Internally locked.
 class StationTelemetry {
 public:
     StationTelemetry(TelemetryOptions options, AgentStore& store, const IClock& clock,
