@@ -254,7 +254,7 @@ def main():
         rows, online, refusals, size, _ = run_scheduler(work, args.agents, args.windows)
         raw = bare = None
         if not args.skip_raw:
-            print("raw ZeroMQ peer, loa's socket options (ZMTP heartbeats every 5 s):",
+            print("raw ZeroMQ peer, loa's socket options (agents ping every 5 s):",
                   flush=True)
             raw, _ = run_raw(work, args.agents, args.windows, False)
             if args.bare:
