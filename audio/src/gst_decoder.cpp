@@ -1,5 +1,6 @@
 #include "loa/audio/gst_decoder.hpp"
 
+#include "gst_handles.hpp"
 #include "loa/audio/format.hpp"
 #include "truncation_check.hpp"
 
@@ -23,32 +24,13 @@ namespace {
 constexpr double kTruncatedShareMissing = 0.02;
 constexpr std::uint64_t kTruncatedMinMissingFrames = kSampleRate / 2;
 
-struct GstUnref {
-    void operator()(gpointer object) const { gst_object_unref(object); }
-};
 template <class T>
-using GstPtr = std::unique_ptr<T, GstUnref>;
-
-struct SampleUnref {
-    void operator()(GstSample* s) const { gst_sample_unref(s); }
-};
-struct MessageUnref {
-    void operator()(GstMessage* m) const { gst_message_unref(m); }
-};
-struct CapsUnref {
-    void operator()(GstCaps* c) const { gst_caps_unref(c); }
-};
-struct ErrorFree {
-    void operator()(GError* e) const { g_error_free(e); }
-};
-struct GFree {
-    void operator()(gchar* p) const { g_free(p); }
-};
-using SamplePtr = std::unique_ptr<GstSample, SampleUnref>;
-using MessagePtr = std::unique_ptr<GstMessage, MessageUnref>;
-using CapsPtr = std::unique_ptr<GstCaps, CapsUnref>;
-using ErrorPtr = std::unique_ptr<GError, ErrorFree>;
-using TextPtr = std::unique_ptr<gchar, GFree>;
+using GstPtr = gst::ObjectPtr<T>;
+using gst::CapsPtr;
+using gst::ErrorPtr;
+using gst::MessagePtr;
+using gst::SamplePtr;
+using gst::TextPtr;
 
 struct InitOutcome {
     bool ok = false;

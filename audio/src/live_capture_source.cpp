@@ -33,14 +33,6 @@ std::string seconds_text(Duration d) {
     return fmt::format("{:g} s", std::chrono::duration<double>(d).count());
 }
 
-std::string input_devices_text() {
-    const auto names = PortAudioSession::devices(true);
-    if (names.empty()) {
-        return "PortAudio found no input device";
-    }
-    return fmt::format("input devices: {}", fmt::join(names, ", "));
-}
-
 }  // namespace
 
 struct LiveCaptureSource::Impl {
@@ -210,34 +202,12 @@ Result<std::unique_ptr<LiveCaptureSource>> LiveCaptureSource::open(
     if (!session) {
         return session.error();
     }
-    PaHostApiIndex api = -1;
-    if (!host_api.empty()) {
-        std::vector<std::string> apis;
-        api = PortAudioSession::find_host_api(host_api, apis);
-        if (api < 0) {
-            return Error{fmt::format("PortAudio: no host API \"{}\" (host APIs: {}); {}", host_api,
-                                     fmt::join(apis, ", "), input_devices_text())};
-        }
+    const auto found = PortAudioSession::find_device(device, host_api, true);
+    if (!found) {
+        return found.error();
     }
-    PaDeviceIndex index = paNoDevice;
-    if (device == "default") {
-        index = api < 0 ? Pa_GetDefaultInputDevice() : Pa_GetHostApiInfo(api)->defaultInputDevice;
-    } else {
-        for (PaDeviceIndex i = 0; i < Pa_GetDeviceCount(); ++i) {
-            const PaDeviceInfo* info = Pa_GetDeviceInfo(i);
-            if (info != nullptr && info->maxInputChannels > 0 && device == info->name &&
-                (api < 0 || info->hostApi == api)) {
-                index = i;
-                break;
-            }
-        }
-    }
-    const PaDeviceInfo* info = index == paNoDevice ? nullptr : Pa_GetDeviceInfo(index);
-    if (info == nullptr || info->maxInputChannels <= 0) {
-        return Error{fmt::format("PortAudio: no input device \"{}\"{}; {}", device,
-                                 host_api.empty() ? "" : " on host API \"" + host_api + "\"",
-                                 input_devices_text())};
-    }
+    const PaDeviceIndex index = *found;
+    const PaDeviceInfo* info = Pa_GetDeviceInfo(index);
     auto encoder = LiveOpusEncoder::create();
     if (!encoder) {
         return Error{encoder.error().message};

@@ -1,5 +1,7 @@
 #include "loa/audio/live_stream_source.hpp"
 
+#include "gst_handles.hpp"
+
 #include "loa/audio/format.hpp"
 #include "loa/audio/gst_decoder.hpp"
 #include "loa/audio/live_opus_encoder.hpp"
@@ -29,31 +31,12 @@ constexpr Duration kRetry = std::chrono::milliseconds{5};
 constexpr guint kSinkBuffers = 8;
 constexpr Duration kOpenPoll = std::chrono::milliseconds{20};
 
-struct ErrorFree {
-    void operator()(GError* e) const { g_error_free(e); }
-};
-struct GFree {
-    void operator()(gchar* p) const { g_free(p); }
-};
-struct ObjectUnref {
-    void operator()(gpointer o) const { gst_object_unref(o); }
-};
-struct SampleUnref {
-    void operator()(GstSample* s) const { gst_sample_unref(s); }
-};
-struct MessageUnref {
-    void operator()(GstMessage* m) const { gst_message_unref(m); }
-};
-struct CapsUnref {
-    void operator()(GstCaps* c) const { gst_caps_unref(c); }
-};
-using ErrorPtr = std::unique_ptr<GError, ErrorFree>;
-using TextPtr = std::unique_ptr<gchar, GFree>;
-using SamplePtr = std::unique_ptr<GstSample, SampleUnref>;
-using MessagePtr = std::unique_ptr<GstMessage, MessageUnref>;
-using CapsPtr = std::unique_ptr<GstCaps, CapsUnref>;
-template <class T>
-using ObjectPtr = std::unique_ptr<T, ObjectUnref>;
+using gst::CapsPtr;
+using gst::ErrorPtr;
+using gst::MessagePtr;
+using gst::ObjectPtr;
+using gst::SamplePtr;
+using gst::TextPtr;
 
 std::string seconds_text(Duration d) {
     return fmt::format("{:g} s", std::chrono::duration<double>(d).count());

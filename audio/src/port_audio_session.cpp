@@ -1,6 +1,7 @@
 #include "port_audio_session.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <mutex>
 
@@ -65,6 +66,49 @@ std::vector<std::string> PortAudioSession::devices(bool input) {
         }
     }
     return names;
+}
+
+Result<PaDeviceIndex> PortAudioSession::find_device(const std::string& device,
+                                                    const std::string& host_api, bool input) {
+    const char* kind = input ? "input" : "output";
+    const auto channels = [input](const PaDeviceInfo* info) {
+        return info == nullptr ? 0 : input ? info->maxInputChannels : info->maxOutputChannels;
+    };
+    const auto listing = [&] {
+        const auto names = devices(input);
+        return names.empty() ? fmt::format("PortAudio found no {} device", kind)
+                             : fmt::format("{} devices: {}", kind, fmt::join(names, ", "));
+    };
+    PaHostApiIndex api = -1;
+    if (!host_api.empty()) {
+        std::vector<std::string> apis;
+        api = find_host_api(host_api, apis);
+        if (api < 0) {
+            return Error{fmt::format("PortAudio: no host API \"{}\" (host APIs: {}); {}", host_api,
+                                     fmt::join(apis, ", "), listing())};
+        }
+    }
+    PaDeviceIndex index = paNoDevice;
+    if (device == "default") {
+        const PaHostApiInfo* info = api < 0 ? nullptr : Pa_GetHostApiInfo(api);
+        index = info == nullptr ? (input ? Pa_GetDefaultInputDevice() : Pa_GetDefaultOutputDevice())
+                : input         ? info->defaultInputDevice
+                                : info->defaultOutputDevice;
+    } else {
+        for (PaDeviceIndex i = 0; i < Pa_GetDeviceCount(); ++i) {
+            const PaDeviceInfo* info = Pa_GetDeviceInfo(i);
+            if (channels(info) > 0 && device == info->name && (api < 0 || info->hostApi == api)) {
+                index = i;
+                break;
+            }
+        }
+    }
+    if (index == paNoDevice || channels(Pa_GetDeviceInfo(index)) <= 0) {
+        return Error{fmt::format("PortAudio: no {} device \"{}\"{}; {}", kind, device,
+                                 host_api.empty() ? "" : " on host API \"" + host_api + "\"",
+                                 listing())};
+    }
+    return index;
 }
 
 }  // namespace loa::audio

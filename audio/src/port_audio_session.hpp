@@ -27,6 +27,11 @@ public:
     static PaHostApiIndex find_host_api(const std::string& name, std::vector<std::string>& names);
     // "host API / device name" for every device with input (or output) channels.
     static std::vector<std::string> devices(bool input);
+    // The device named `device` ("default": the host API's or PortAudio's default) with input
+    // (or output) channels, on `host_api` when not empty. Fails naming the missing host API or
+    // device and listing what there is.
+    static Result<PaDeviceIndex> find_device(const std::string& device, const std::string& host_api,
+                                             bool input);
 };
 
 }  // namespace loa::audio

@@ -32,14 +32,6 @@ std::vector<std::string> output_devices() {
     return PortAudioSession::devices(false);
 }
 
-std::string devices_text() {
-    const auto names = output_devices();
-    if (names.empty()) {
-        return "PortAudio found no output device";
-    }
-    return fmt::format("output devices: {}", fmt::join(names, ", "));
-}
-
 Duration seconds(double s) {
     return Duration{static_cast<std::int64_t>(std::llround(s * 1e9))};
 }
@@ -152,40 +144,12 @@ Result<std::unique_ptr<PortAudioOutput>> PortAudioOutput::open(const std::string
         return session.error();
     }
 
-    PaHostApiIndex api = -1;
-    if (!host_api.empty()) {
-        std::vector<std::string> apis;
-        for (PaHostApiIndex i = 0; i < Pa_GetHostApiCount(); ++i) {
-            apis.push_back(host_api_name(i));
-            if (apis.back() == host_api) {
-                api = i;
-            }
-        }
-        if (api < 0) {
-            return Error{fmt::format("PortAudio: no host API \"{}\" (host APIs: {}); {}", host_api,
-                                     fmt::join(apis, ", "), devices_text())};
-        }
+    const auto found = PortAudioSession::find_device(device, host_api, false);
+    if (!found) {
+        return found.error();
     }
-
-    PaDeviceIndex index = paNoDevice;
-    if (device == "default") {
-        index = api < 0 ? Pa_GetDefaultOutputDevice() : Pa_GetHostApiInfo(api)->defaultOutputDevice;
-    } else {
-        for (PaDeviceIndex i = 0; i < Pa_GetDeviceCount(); ++i) {
-            const PaDeviceInfo* info = Pa_GetDeviceInfo(i);
-            if (info != nullptr && info->maxOutputChannels > 0 && device == info->name &&
-                (api < 0 || info->hostApi == api)) {
-                index = i;
-                break;
-            }
-        }
-    }
-    const PaDeviceInfo* info = index == paNoDevice ? nullptr : Pa_GetDeviceInfo(index);
-    if (info == nullptr || info->maxOutputChannels <= 0) {
-        return Error{fmt::format("PortAudio: no output device \"{}\"{}; {}", device,
-                                 host_api.empty() ? "" : " on host API \"" + host_api + "\"",
-                                 devices_text())};
-    }
+    const PaDeviceIndex index = *found;
+    const PaDeviceInfo* info = Pa_GetDeviceInfo(index);
 
     auto impl = std::make_unique<Impl>(std::move(*session), clock);
     impl->host_api = host_api_name(info->hostApi);
