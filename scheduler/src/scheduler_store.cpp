@@ -1851,12 +1851,15 @@ std::size_t SchedulerStore::prune_monitoring_history(std::int64_t keep_from_us,
         .bind(1, keep_from_us)
         .run();
     removed += static_cast<std::size_t>(db_->changes());
-    sqlite::Statement{*db_,
-                      "DELETE FROM station_clock WHERE at_us < ?1 AND rowid NOT IN (SELECT "
-                      "max(rowid) FROM station_clock WHERE at_us < ?1 GROUP BY station_id)"}
-        .bind(1, keep_from_us)
-        .run();
-    removed += static_cast<std::size_t>(db_->changes());
+    for (const char* table : {"station_clock", "station_liveness"}) {
+        sqlite::Statement{*db_, fmt::format("DELETE FROM {0} WHERE at_us < ?1 AND rowid NOT IN "
+                                            "(SELECT max(rowid) FROM {0} WHERE at_us < ?1 GROUP "
+                                            "BY station_id)",
+                                            table)}
+            .bind(1, keep_from_us)
+            .run();
+        removed += static_cast<std::size_t>(db_->changes());
+    }
     sqlite::Statement{*db_,
                       "DELETE FROM alarm_history WHERE cleared_at_us IS NOT NULL AND "
                       "cleared_at_us < ?"}

@@ -98,6 +98,14 @@ TEST(MonitoringStore, LivenessChangesAreLoggedWhenStationStatusChanges) {
     EXPECT_EQ(changes[1].at_us, to_unix_us(t0 + 30s));
     EXPECT_TRUE(changes[2].online);
     EXPECT_EQ(store.list_liveness_changes("S1", to_unix_us(t0 + 1min)).size(), 2U);
+
+    // Retention keeps the newest change before the limit: the state at the limit stays known.
+    store.prune_monitoring_history(to_unix_us(t0 + 1min), 0);
+    const auto kept = store.list_liveness_changes("S1", to_unix_us(t0 + 1h));
+    ASSERT_EQ(kept.size(), 2U);
+    EXPECT_FALSE(kept[0].online);
+    EXPECT_EQ(kept[0].at_us, to_unix_us(t0 + 30s));
+    EXPECT_EQ(kept[1].at_us, to_unix_us(t0 + 2min));
 }
 
 TEST(MonitoringStore, ClockChangesAreLoggedFromHeartbeatTelemetry) {

@@ -269,8 +269,9 @@ public:
     std::vector<StoredAlarm> list_active_alarms();
     std::vector<StoredAlarm> list_cleared_alarms(std::size_t limit);
 
-    // Retention: deletes logged items that started before `keep_from_us`, clock changes older
-    // than it (but the newest of each station, which tells its state then), and alarms cleared
+    // Retention: deletes logged items that started before `keep_from_us`, clock and liveness
+    // changes older than it (but the newest of each station, which tells its state then), and
+    // alarms cleared
     // before `alarms_keep_from_us`. Answers how many rows went.
     std::size_t prune_monitoring_history(std::int64_t keep_from_us,
                                          std::int64_t alarms_keep_from_us);
