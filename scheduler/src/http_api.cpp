@@ -350,20 +350,23 @@ struct HttpApi::Impl {
     }
 
     json station_json(const StationRecord& s, TimePoint now) const {
-        return json{{"id", s.id},
-                    {"name", s.name},
-                    {"public_key", s.public_key.empty() ? json(nullptr) : json(s.public_key)},
-                    {"unit", s.unit_code},
-                    {"zones", s.zones},
-                    {"created_at", format_utc(from_unix_us(s.created_at_us))},
-                    {"online", online(s, now)},
-                    {"last_seen_at", time_or_null(s.last_seen_at_us)},
-                    {"timeline_revision", s.timeline_revision},
-                    {"acked_revision", s.acked_revision},
-                    {"software_version", s.software_version},
-                    {"outbox_depth", s.outbox_depth},
-                    {"assets_missing", s.assets_missing},
-                    {"underruns", s.underruns}};
+        return json{
+            {"id", s.id},
+            {"name", s.name},
+            {"public_key", s.public_key.empty() ? json(nullptr) : json(s.public_key)},
+            {"unit", s.unit_code},
+            {"zones", s.zones},
+            {"position", s.position ? json{{"lat", s.position->first}, {"lon", s.position->second}}
+                                    : json(nullptr)},
+            {"created_at", format_utc(from_unix_us(s.created_at_us))},
+            {"online", online(s, now)},
+            {"last_seen_at", time_or_null(s.last_seen_at_us)},
+            {"timeline_revision", s.timeline_revision},
+            {"acked_revision", s.acked_revision},
+            {"software_version", s.software_version},
+            {"outbox_depth", s.outbox_depth},
+            {"assets_missing", s.assets_missing},
+            {"underruns", s.underruns}};
     }
 
     static json asset_json(const AssetRecord& a) {

@@ -355,7 +355,7 @@ wire::AsRunStatus status_from_text(const std::string& text) {
 
 constexpr const char* kStationColumns =
     "id, name, public_key, created_at, last_seen_at, software_version, timeline_revision, "
-    "acked_revision, outbox_depth, assets_missing, underruns, unit_code, zones";
+    "acked_revision, outbox_depth, assets_missing, underruns, unit_code, zones, lat, lon";
 
 constexpr char kListSeparator = ';';
 
@@ -395,6 +395,9 @@ StationRecord read_station(const sqlite::Statement& s) {
     r.underruns = static_cast<std::uint64_t>(s.int64(10));
     r.unit_code = s.text(11);
     r.zones = split_list(s.text(12));
+    if (!s.is_null(13) && !s.is_null(14)) {
+        r.position = std::pair{s.real(13), s.real(14)};
+    }
     return r;
 }
 

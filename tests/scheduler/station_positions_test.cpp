@@ -113,6 +113,9 @@ TEST(StationStorePositions, PositionsAreStoredReplacedAndCleared) {
     ASSERT_EQ(stations.size(), 2U);
     EXPECT_EQ(stations[0].position, (StationPosition{10.37, 105.43}));
     EXPECT_FALSE(stations[1].position.has_value());
+    // The station records (GET /api/v1/stations) carry it too.
+    EXPECT_EQ(store.find_station("lx")->position, (std::pair{10.37, 105.43}));
+    EXPECT_FALSE(store.find_station("mb")->position.has_value());
     // A re-import is the truth: a new position replaces the old, none clears it; the key stays.
     ASSERT_TRUE(store.set_station_key("lx", std::string(40, 'k')));
     store.put_station(Station{"lx", "883", "Long Xuyên", {"main"}}, test::test_epoch());
@@ -122,6 +125,8 @@ TEST(StationStorePositions, PositionsAreStoredReplacedAndCleared) {
     EXPECT_FALSE(stations[0].position.has_value());
     EXPECT_EQ(stations[1].position, (StationPosition{10.4, 105.4}));
     EXPECT_EQ(store.find_station("lx")->public_key, std::string(40, 'k'));
+    EXPECT_FALSE(store.find_station("lx")->position.has_value());
+    EXPECT_EQ(store.list_stations()[1].position, (std::pair{10.4, 105.4}));
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 // Plain rows of the scheduler's store. Every instant is UTC microseconds since the Unix epoch.
@@ -22,6 +23,8 @@ struct StationRecord {
     std::string software_version;
     std::uint64_t timeline_revision = 0;  // newest revision compiled for the station
     std::uint64_t acked_revision = 0;     // newest revision the agent confirmed it stored
+    // Where it stands (latitude, longitude in degrees), when the station CSV gave it.
+    std::optional<std::pair<double, double>> position;
     // From the agent's last Heartbeat.
     std::uint32_t outbox_depth = 0;
     std::uint32_t assets_missing = 0;
