@@ -72,23 +72,6 @@ std::string next_day(const std::string& day) {
     return day_string(std::chrono::sys_days{ymd_of(day)} + std::chrono::days{1});
 }
 
-std::string priority_name(wire::PriorityClass p) {
-    switch (p) {
-        case wire::EMERGENCY:
-            return "emergency";
-        case wire::PROVINCE:
-            return "province";
-        case wire::DISTRICT:
-            return "district";
-        case wire::COMMUNE:
-            return "commune";
-        case wire::FILLER:
-            return "filler";
-        default:
-            return "commune";
-    }
-}
-
 std::string escape_label(const std::string& v) {
     std::string out;
     for (const char c : v) {
@@ -910,7 +893,9 @@ MonitoringService::ComplianceResult MonitoringService::compliance(const StationF
                 si.entry_title = it->second;
             }
         }
-        si.priority_class = priority_name(row.priority);
+        // An item without a class plays as commune (the agent's rule).
+        si.priority_class = protocol::priority_name(
+            row.priority == wire::PRIORITY_CLASS_UNSPECIFIED ? wire::COMMUNE : row.priority);
         si.start = from_unix_us(row.start_at_us);
         si.duration = std::chrono::milliseconds{row.duration_ms};
         si.station_id = row.station_id;

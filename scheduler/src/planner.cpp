@@ -632,34 +632,18 @@ Result<PlanChange> Planner::add_entries(std::vector<ScheduleEntry> entries,
         return Error{s.message()};
     }
     const auto now = clock_.now();
-    try {
-        auto out = transact([&]() -> Result<PlanChange> {
-            PlanChange merged;
-            for (std::size_t i = 0; i < entries.size(); ++i) {
-                ScheduleEntry& entry = entries[i];
-                entry.id = 0;
-                if (entry.state == EntryState::approved) {
-                    entry.approved_at = now;
-                }
-                auto change = apply_entry(std::move(entry), true, created_by, ChangeGuard{});
-                if (!change) {
-                    throw BatchFailure{fmt::format("entry {}: {}", i + 1, change.error().message)};
-                }
-                merge_change(merged, std::move(change).value());
-            }
-            if (guard.record) {
-                guard.record(store_, merged);
-            }
-            return merged;
-        });
-        // Again after the commit: the link reads the new revisions only now.
-        if (out) {
-            notify(out->changed_stations);
+    return apply_batch(entries.size(), guard, [&](std::size_t i) -> Result<PlanChange> {
+        ScheduleEntry& entry = entries[i];
+        entry.id = 0;
+        if (entry.state == EntryState::approved) {
+            entry.approved_at = now;
         }
-        return out;
-    } catch (const BatchFailure& failure) {
-        return Error{failure.message};
-    }
+        auto change = apply_entry(std::move(entry), true, created_by, ChangeGuard{});
+        if (!change) {
+            return Error{fmt::format("entry {}: {}", i + 1, change.error().message)};
+        }
+        return change;
+    });
 }
 
 Result<PlanChange> Planner::retire_entries(const std::vector<std::int64_t>& ids,
@@ -678,15 +662,28 @@ Result<PlanChange> Planner::retire_entries(const std::vector<std::int64_t>& ids,
     if (auto s = check(guard); !s) {
         return Error{s.message()};
     }
+    return apply_batch(to_retire.size(), guard, [&](std::size_t i) -> Result<PlanChange> {
+        ScheduleEntry& entry = to_retire[i];
+        entry.state = EntryState::retired;
+        const auto id = entry.id;
+        auto change = edit_entry_locked(std::move(entry), ChangeGuard{});
+        if (!change) {
+            return Error{fmt::format("entry {}: {}", id, change.error().message)};
+        }
+        return change;
+    });
+}
+
+Result<PlanChange> Planner::apply_batch(
+    std::size_t count, const ChangeGuard& guard,
+    const std::function<Result<PlanChange>(std::size_t)>& step) {
     try {
         auto out = transact([&]() -> Result<PlanChange> {
             PlanChange merged;
-            for (auto& entry : to_retire) {
-                entry.state = EntryState::retired;
-                const auto id = entry.id;
-                auto change = edit_entry_locked(std::move(entry), ChangeGuard{});
+            for (std::size_t i = 0; i < count; ++i) {
+                auto change = step(i);
                 if (!change) {
-                    throw BatchFailure{fmt::format("entry {}: {}", id, change.error().message)};
+                    throw BatchFailure{change.error().message};
                 }
                 merge_change(merged, std::move(change).value());
             }
@@ -695,6 +692,7 @@ Result<PlanChange> Planner::retire_entries(const std::vector<std::int64_t>& ids,
             }
             return merged;
         });
+        // Again after the commit: the link reads the new revisions only now.
         if (out) {
             notify(out->changed_stations);
         }

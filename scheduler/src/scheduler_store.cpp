@@ -380,6 +380,24 @@ std::vector<std::string> split_list(std::string_view text) {
     return out;
 }
 
+// The rows of a log of one station state (station_liveness: online, station_clock: synced) with
+// at_us < to_us, by station then time; all stations when `station_id` is empty.
+template <class Change>
+std::vector<Change> read_state_changes(sqlite::Database& db, std::string_view table,
+                                       std::string_view flag, const std::string& station_id,
+                                       std::int64_t to_us) {
+    sqlite::Statement s{db, fmt::format("SELECT station_id, {}, at_us FROM {} WHERE (?1 = '' OR "
+                                        "station_id = ?1) AND at_us < ?2 ORDER BY station_id, "
+                                        "at_us, rowid",
+                                        flag, table)};
+    s.bind(1, station_id).bind(2, to_us);
+    std::vector<Change> out;
+    while (s.step()) {
+        out.push_back({s.text(0), s.int64(1) != 0, s.int64(2)});
+    }
+    return out;
+}
+
 StationRecord read_station(const sqlite::Statement& s) {
     StationRecord r;
     r.id = s.text(0);
@@ -1569,15 +1587,8 @@ std::vector<coverage::CoverageSnapshot> SchedulerStore::list_coverage_history(
 
 std::vector<SchedulerStore::LivenessChange> SchedulerStore::list_liveness_changes(
     const std::string& station_id, std::int64_t to_us) {
-    sqlite::Statement s{*db_,
-                        "SELECT station_id, online, at_us FROM station_liveness WHERE (?1 = '' OR "
-                        "station_id = ?1) AND at_us < ?2 ORDER BY station_id, at_us, rowid"};
-    s.bind(1, station_id).bind(2, to_us);
-    std::vector<LivenessChange> out;
-    while (s.step()) {
-        out.push_back({s.text(0), s.int64(1) != 0, s.int64(2)});
-    }
-    return out;
+    return read_state_changes<LivenessChange>(*db_, "station_liveness", "online", station_id,
+                                              to_us);
 }
 
 std::vector<SchedulerStore::StoredTimeline> SchedulerStore::list_timelines(
@@ -1741,15 +1752,7 @@ std::vector<SchedulerStore::ScheduledItemRow> SchedulerStore::list_scheduled_ite
 
 std::vector<SchedulerStore::ClockChange> SchedulerStore::list_clock_changes(
     const std::string& station_id, std::int64_t to_us) {
-    sqlite::Statement s{*db_,
-                        "SELECT station_id, synced, at_us FROM station_clock WHERE (?1 = '' OR "
-                        "station_id = ?1) AND at_us < ?2 ORDER BY station_id, at_us, rowid"};
-    s.bind(1, station_id).bind(2, to_us);
-    std::vector<ClockChange> out;
-    while (s.step()) {
-        out.push_back({s.text(0), s.int64(1) != 0, s.int64(2)});
-    }
-    return out;
+    return read_state_changes<ClockChange>(*db_, "station_clock", "synced", station_id, to_us);
 }
 
 namespace {

@@ -35,21 +35,6 @@ wire::PriorityClass effective_class(const wire::TimelineItem& item) {
     return c >= wire::FILLER && c <= wire::EMERGENCY ? c : wire::COMMUNE;
 }
 
-std::string class_name(wire::PriorityClass c) {
-    switch (c) {
-        case wire::FILLER:
-            return "filler";
-        case wire::DISTRICT:
-            return "district";
-        case wire::PROVINCE:
-            return "province";
-        case wire::EMERGENCY:
-            return "emergency";
-        default:
-            return "commune";
-    }
-}
-
 // What a higher class does to this item: its own policy, else STOP for filler and
 // PAUSE_RESUME for the others.
 audio::Preemption preemption_of(const wire::TimelineItem& item) {
@@ -550,13 +535,13 @@ void PlayoutEngine::cue(Run& r, TimePoint now) {
     r.source = std::move(source).value();
     r.content_limit = static_cast<std::size_t>(r.item.duration_ms()) * audio::kSampleRate / 1000;
     r.state = Run::State::cued;
-    labels_[r.tag] = {class_name(cls) + " " + r.item.item_id(), r.item.item_id()};
+    labels_[r.tag] = {protocol::priority_name(cls) + " " + r.item.item_id(), r.item.item_id()};
     while (labels_.size() > kMaxLabels) {
         labels_.erase(labels_.begin());
     }
     top_up(r);
     spdlog::info("playout: item {} '{}' ({}) cued for {} (slot {})", r.item.item_id(),
-                 r.item.title(), class_name(cls), format_utc(r.start()), r.slot);
+                 r.item.title(), protocol::priority_name(cls), format_utc(r.start()), r.slot);
     const auto& timing = amplifier_.timing();
     if (const auto on = amplifier_.on_since(); on && r.first_sample() - *on < timing.lead) {
         spdlog::warn(

@@ -223,6 +223,11 @@ private:
     Result<PlanChange> apply_entry(ScheduleEntry entry, bool is_new, const std::string& created_by,
                                    const ChangeGuard& guard);
     Result<PlanChange> edit_entry_locked(ScheduleEntry entry, const ChangeGuard& guard);
+    // Runs step(0) .. step(count - 1) in one transaction with `guard`'s record, merging their
+    // changes; the first step that fails (its error names the entry) rolls the whole batch back.
+    // Notifies the link after the commit. Called with mutex_ held, after check(guard).
+    Result<PlanChange> apply_batch(std::size_t count, const ChangeGuard& guard,
+                                   const std::function<Result<PlanChange>(std::size_t)>& step);
     Status check(const ChangeGuard& guard) const;
     // Adds an approved one-off entry inside the caller's transaction (no guard, no notify).
     Result<PlanChange> add_bulletin_entry(const Bulletin& bulletin,
