@@ -237,6 +237,12 @@ void LinkServer::run() {
         }
         if ((items[0].revents & ZMQ_POLLIN) != 0) {
             receive_all();
+            try {
+                store_heartbeats();
+            } catch (const std::exception& e) {
+                pending_beats_.clear();
+                spdlog::error("link: storing heartbeats failed: {}", e.what());
+            }
         }
         try {
             check_liveness(clock_.now());
@@ -319,15 +325,22 @@ void LinkServer::push_timelines(const std::vector<std::string>& station_ids) {
     }
 }
 
-void LinkServer::receive_all() {
-    // One transaction for the whole batch (a handler's own transaction nests as a savepoint):
-    // with thousands of agents, a commit per heartbeat would cost more than the rest together.
+void LinkServer::store_heartbeats() {
+    if (pending_beats_.empty()) {
+        return;
+    }
     SchedulerStore::Transaction tx{store_};
-    receive_batch();
+    for (const auto& beat : pending_beats_) {
+        store_.record_heartbeat(beat.station_id, beat.status, beat.at);
+        if (beat.health) {
+            store_.record_station_health(*beat.health);
+        }
+    }
     tx.commit();
+    pending_beats_.clear();
 }
 
-void LinkServer::receive_batch() {
+void LinkServer::receive_all() {
     for (int i = 0; i < kMaxMessagesPerWake && !stop_.load(); ++i) {
         zmq::message_t routing;
         if (!socket_.recv(routing, zmq::recv_flags::dontwait)) {
@@ -389,6 +402,9 @@ void LinkServer::handle_message(const std::string& routing_id, const std::string
     spdlog::debug("link: station {}: {} #{}", station_id, protocol::body_name(env), env.seq());
 
     heard_from(station_id, received);
+    if (env.body_case() != wire::Envelope::kHeartbeat) {
+        store_heartbeats();  // whatever is answered comes after every earlier message is stored
+    }
     if (env.body_case() == wire::Envelope::kHello) {
         auto& session = sessions_[station_id];
         session.routing_id = routing_id;
@@ -483,16 +499,15 @@ void LinkServer::on_heartbeat(const std::string& station_id, Session& session,
     status.outbox_depth = heartbeat.outbox_depth();
     status.assets_missing = heartbeat.assets_missing();
     status.underruns = heartbeat.underruns();
-    store_.record_heartbeat(station_id, status, now);
+    auto& beat = pending_beats_.emplace_back(PendingBeat{station_id, status, now, std::nullopt});
     if (heartbeat.telemetry()) {
-        StationHealth health;
+        StationHealth& health = beat.health.emplace();
         health.station_id = station_id;
         health.last_heartbeat_at_us = to_unix_us(now);
         health.clock_offset_us = heartbeat.clock_offset_us();
         health.clock_jitter_us = heartbeat.clock_jitter_us();
         health.clock_synced = heartbeat.clock_synced();
         health.status_json = status_json(heartbeat);
-        store_.record_station_health(health);
     }
     session.held_revision = heartbeat.timeline_revision();
     // An update lost on the way (the link dropped while it was sent) or a delta the agent could

@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -145,7 +146,11 @@ private:
     void handle_wakeup();
     void send_live_queued();
     void receive_all();
-    void receive_batch();  // up to kMaxMessagesPerWake messages, inside receive_all's transaction
+    // Stores the heartbeats of one receive_all in one transaction: with thousands of agents a
+    // commit per heartbeat would cost more than the rest together. Only heartbeats wait for it:
+    // any other message stores the waiting ones first, and whatever is acknowledged (as-run,
+    // events, timeline acks) is committed before its answer.
+    void store_heartbeats();
     // `received` is the scheduler's clock when the message was read off the socket (t2).
     void handle_message(const std::string& routing_id, const std::string& station_id,
                         const zmq::message_t& payload, TimePoint received);
@@ -196,7 +201,14 @@ private:
     std::set<std::string> pending_stations_;
     bool pending_all_ = false;
 
-    std::map<std::string, Session> sessions_;          // by station id; link thread only
+    std::map<std::string, Session> sessions_;  // by station id; link thread only
+    struct PendingBeat {
+        std::string station_id;
+        StationStatus status;
+        TimePoint at{};
+        std::optional<StationHealth> health;  // when the heartbeat carried telemetry
+    };
+    std::vector<PendingBeat> pending_beats_;  // link thread only; stored by store_heartbeats()
     std::map<std::string, NamedAssets> named_assets_;  // by station id; link thread only
     std::map<std::string, Liveness> liveness_;         // by station id; link thread only
     std::uint64_t seq_ = 0;
